@@ -33,7 +33,7 @@ function sourceFiles(dir: string): string[] {
     if (name === 'node_modules' || name === 'fixtures') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out = out.concat(sourceFiles(path));
-    else if (/\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith('.d.ts')) out.push(path);
+    else if (/\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith('.d.ts') && !/\.config\.ts$/.test(name)) out.push(path); // build configs run in Node, not in the folder's process
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { xpcValueArbitrary } from './arbitrary';
+import { xpcValueArbitrary } from './fixtures/arbitrary';
 import { decodeXpc, encodeXpc, XpcDecodeError } from './codec';
 import {
   DEFAULT_MESSAGE_FLAGS,

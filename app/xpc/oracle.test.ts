@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { xpcKeyArbitrary, xpcTextArbitrary } from './arbitrary';
+import { xpcKeyArbitrary, xpcTextArbitrary } from './fixtures/arbitrary';
 import { decodeXpc, encodeXpc } from './codec';
 import { encodeFrame, encodeMessageFrame, FrameDecoder, type Frame } from './frame';
 import { bytesEqual, INT64_MAX, INT64_MIN, UINT64_MAX, xpc, xpcEquals, type XpcValue } from './value';

@@ -82,7 +82,10 @@ describe('getPeerCredentials', () => {
     chmodSync(tmp.dir, 0o755);
     chmodSync(path, 0o666);
     const child = spawnNode(CHILD_CONNECT, [path], { uid: NOBODY, gid: NOBODY });
-    const { creds, socket } = await firstPeer;
+    const failedEarly = child.exited.then((r) => {
+      throw new Error(`child exited before connecting: code=${r.code} stderr=${r.stderr}`);
+    });
+    const { creds, socket } = await Promise.race([firstPeer, failedEarly]);
     expect(creds).toEqual({ pid: child.pid, uid: NOBODY, gid: NOBODY });
     socket.destroy();
     expect((await child.exited).code).toBe(0);

@@ -41,6 +41,8 @@ export interface NodeChild {
 export function spawnNode(code: string, args: readonly string[] = [], options: SpawnOptions = {}): NodeChild {
   const child = spawn(process.execPath, ['--input-type=module', '-e', code, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // A child running as another uid may not be allowed into our working directory.
+    ...(options.uid !== undefined ? { cwd: '/' } : {}),
     ...options,
   });
   if (child.pid === undefined) throw new Error('failed to spawn node child');
