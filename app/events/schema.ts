@@ -256,8 +256,12 @@ export interface LongHeldTransactionEvent extends EventBase {
   readonly pid: number;
   readonly job?: string;
   readonly count: number;
-  /** How long the count has been above zero. */
+  /** How long the oldest transaction still open has been held. */
   readonly heldNs: number;
+  /** What opened that oldest transaction (an explicit begin, a delivery, a reply …). */
+  readonly oldestCause?: TransactionCause;
+  /** The message that transaction belongs to, if any. */
+  readonly message?: number;
 }
 export interface TerminationImminentEvent extends EventBase {
   readonly kind: 'termination-imminent';
