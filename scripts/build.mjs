@@ -11,7 +11,7 @@ const watch = process.argv.includes('--watch');
 
 const demoDir = join(root, 'sdk', 'demo');
 const demoEntries = existsSync(demoDir)
-  ? readdirSync(demoDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join(demoDir, f))
+  ? readdirSync(demoDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => join('sdk', 'demo', f))
   : [];
 
 /** Node-side bundles; dependencies stay external so native modules (koffi) and electron resolve at run time. */

@@ -1,0 +1,81 @@
+/**
+ * `xpc-inspector start`: the desktop app. Runs the Electron shell when the Electron binary is
+ * installed; otherwise falls back to browser mode, opened in Chromium's app mode when Chromium
+ * is installed, else with the URL printed. It says which of these happened.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { electronMainBundle, findPackageRoot } from '../../server/paths';
+import { findChromium, findElectronBinary, launchChromiumApp } from '../launchers';
+import { startServing, untilSignalled } from './serve';
+
+interface StartOptions {
+  readonly jobs?: string;
+  readonly socket?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('open the inspector: the Electron app, or browser mode when Electron is not installed')
+    .option('--jobs <dir>', 'directory of launchd job plists to run (default: the demo jobs)')
+    .option('--socket <path>', "the broker's Unix socket, in browser mode (default: the per-user runtime directory)")
+    .action(async (options: StartOptions) => {
+      const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+      const electron = findElectronBinary(root);
+      if ('path' in electron) {
+        await runElectron(electron.path, electronMainBundle(root), options);
+        return;
+      }
+      console.log(`Electron is not available: ${electron.reason}.`);
+      await runBrowserMode(options);
+    });
+}
+
+async function runElectron(binary: string, bundle: string, options: StartOptions): Promise<void> {
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing; run \`npm run build\` first`);
+  console.log(`Starting the Electron app (${binary}).`);
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const args = [bundle, ...(options.jobs ? ['--jobs', options.jobs] : [])];
+  const child = spawn(binary, args, { stdio: 'inherit', env });
+  const code = await new Promise<number>((resolve, reject) => {
+    child.on('error', (error) => reject(new Error(`cannot run ${binary}: ${error.message}`)));
+    child.on('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
+  });
+  process.exitCode = code;
+}
+
+async function runBrowserMode(options: StartOptions): Promise<void> {
+  const mode = await startServing({ jobs: options.jobs, socket: options.socket, port: '0', host: '127.0.0.1' });
+  const chromium = findChromium();
+  if (chromium === undefined) {
+    console.log('Falling back to browser mode; no Chromium found, so open this URL in a browser:');
+    console.log(mode.url);
+    await untilSignalled(mode);
+    return;
+  }
+  console.log(`Falling back to browser mode in Chromium's app mode (${chromium}).`);
+  console.log(`The same UI is at ${mode.url}`);
+  const window = launchChromiumApp(chromium, mode.url);
+  const signalled = untilSignalled(mode).then(() => ({ kind: 'signalled' as const }));
+  const windowDone = new Promise<{ kind: 'closed' | 'failed'; text: string }>((resolve) => {
+    window.on('error', (error) => resolve({ kind: 'failed', text: `Chromium could not start (${error.message})` }));
+    window.on('exit', (code) => resolve(code === 0 ? { kind: 'closed', text: 'the window was closed' } : { kind: 'failed', text: `Chromium exited with code ${code}` }));
+  });
+  const outcome = await Promise.race([signalled, windowDone]);
+  if (outcome.kind === 'signalled') {
+    window.kill();
+    return;
+  }
+  if (outcome.kind === 'failed') {
+    console.log(`${outcome.text}; still serving at ${mode.url} (Ctrl-C stops)`);
+    await signalled;
+    return;
+  }
+  console.log(`${outcome.text}; stopping.`);
+  await mode.close();
+}

@@ -1,0 +1,71 @@
+/**
+ * Finding and launching what shows the UI: the Electron binary (when its package has one),
+ * Chromium in app mode, or the desktop's default browser.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+/**
+ * The Electron executable, or undefined with the reason it is unusable. require('electron')
+ * returns the binary's path, or throws when the package was installed without it.
+ */
+export function findElectronBinary(fromDir: string): { path: string } | { reason: string } {
+  let path: unknown;
+  try {
+    path = createRequire(join(fromDir, 'package.json'))('electron');
+  } catch {
+    // The package throws when it was installed without its binary (ELECTRON_SKIP_BINARY_DOWNLOAD).
+    return { reason: 'the electron package was installed without its binary' };
+  }
+  if (typeof path !== 'string') return { reason: 'the electron package did not return a binary path' };
+  if (!existsSync(path)) return { reason: `the Electron binary ${path} does not exist` };
+  return { path };
+}
+
+/** /usr/bin/chromium, else chromium / chromium-browser / google-chrome on PATH. */
+export function findChromium(): string | undefined {
+  const candidates = ['/usr/bin/chromium'];
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) candidates.push(join(dir, name));
+  }
+  if (process.platform === 'darwin') candidates.push('/Applications/Chromium.app/Contents/MacOS/Chromium', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome');
+  return candidates.find(isExecutable);
+}
+
+/** Opens `url` as a standalone app window; the process lives as long as the window. */
+export function launchChromiumApp(chromium: string, url: string): ChildProcess {
+  // A fresh profile makes this a new Chromium process even when Chromium is already running.
+  const profile = mkdtempSync(join(tmpdir(), 'xpc-inspector-chromium-'));
+  const args = [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--window-size=1440,900'];
+  // Chromium refuses to run as root with its sandbox on.
+  if (process.getuid?.() === 0) args.push('--no-sandbox');
+  const child = spawn(chromium, args, { stdio: 'ignore' });
+  child.on('exit', () => rmSync(profile, { recursive: true, force: true }));
+  return child;
+}
+
+/** Opens `url` in the default browser; false when there is no opener to run. */
+export function openInDefaultBrowser(url: string): boolean {
+  const opener = process.platform === 'darwin' ? '/usr/bin/open' : findOnPath('xdg-open');
+  if (opener === undefined || !isExecutable(opener)) return false;
+  const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+  child.on('error', () => undefined);
+  child.unref();
+  return true;
+}
+
+function findOnPath(name: string): string | undefined {
+  return (process.env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, name)).find(isExecutable);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The host side of the bridge, independent of how it is carried (Electron IPC or browser
+ * mode's WebSocket). It listens to the broker, keeps the recent events and messages, streams
+ * batches to subscribers and answers every bridge operation. Arguments are validated here,
+ * whatever transport delivered them.
+ */
+import type {
+  EventBatch,
+  InspectorBridge,
+  MessageDetail,
+  SendTestMessageRequest,
+  SendTestMessageResult,
+  SessionInfo,
+  Unsubscribe,
+} from '../../app/bridge/contract';
+import type { InspectorEvent, JobSummary } from '../../app/events/schema';
+import { describeXpc } from '../../app/xpc/describe';
+import { toXpcJson } from '../../app/xpc/json';
+import { payloadFromFrame } from './frame-payload';
+import { EventStream, type EventStreamOptions, type SubscribeOptions } from './event-stream';
+import { toHex } from './hex';
+import { MessageIndex } from './message-index';
+import { sendTestMessage } from './test-message';
+import { BridgeArgumentError, checkBoolean, checkFromSeq, checkMessageId, checkName, checkTestMessage } from './validate';
+import { toWireEvent } from './wire-event';
+
+/** The part of the broker the host uses. */
+export interface HostedBroker {
+  onEvent(listener: (event: InspectorEvent) => void): () => void;
+  messageBytes(message: number): Uint8Array | undefined;
+  jobs(): readonly JobSummary[];
+  stopService(job: string): Promise<void> | void;
+  readonly socketPath: string;
+}
+
+export interface BridgeHostOptions extends EventStreamOptions {
+  readonly broker: HostedBroker;
+  /** Where the broker's jobs came from (shown in the session info). */
+  readonly jobsDir?: string;
+  readonly title?: string;
+  /** How many recent messages getMessage can still show (default 100 000). */
+  readonly messageIndexCapacity?: number;
+  /** Largest frame whose bytes getMessage returns as hex (default 4 MiB). */
+  readonly maxWireBytes?: number;
+}
+
+export const DEFAULT_MAX_WIRE_BYTES = 4 * 1024 * 1024;
+
+export class BridgeHost implements InspectorBridge {
+  readonly stream: EventStream;
+  private readonly broker: HostedBroker;
+  private readonly messages: MessageIndex;
+  private readonly session: Omit<SessionInfo, 'paused'>;
+  private readonly maxWireBytes: number;
+  private readonly detach: () => void;
+
+  constructor(options: BridgeHostOptions) {
+    this.broker = options.broker;
+    this.stream = new EventStream(options);
+    this.messages = new MessageIndex(options.messageIndexCapacity);
+    this.maxWireBytes = options.maxWireBytes ?? DEFAULT_MAX_WIRE_BYTES;
+    this.session = {
+      mode: 'live',
+      title: options.title ?? (options.jobsDir ? `Live: ${options.jobsDir}` : 'Live'),
+      startedAtWallMs: Date.now(),
+      socketPath: this.broker.socketPath,
+      jobsDir: options.jobsDir,
+    };
+    this.detach = this.broker.onEvent((event) => this.observe(event));
+  }
+
+  /** Stops listening to the broker and streaming; the broker itself is left running. */
+  close(): void {
+    this.detach();
+    this.stream.close();
+  }
+
+  async getSession(): Promise<SessionInfo> {
+    return { ...this.session, paused: this.stream.paused };
+  }
+
+  /** Streams batches: first what the host holds (from `fromSeq`), then live events. */
+  subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number, options?: Omit<SubscribeOptions, 'fromSeq'>): Unsubscribe {
+    if (typeof onBatch !== 'function') throw new BridgeArgumentError('subscribe: onBatch must be a function');
+    return this.stream.subscribe(onBatch, { ...options, fromSeq: checkFromSeq(fromSeq, 'subscribe') });
+  }
+
+  async listJobs(): Promise<readonly JobSummary[]> {
+    return this.broker.jobs();
+  }
+
+  async getMessage(message: number): Promise<MessageDetail | undefined> {
+    const id = checkMessageId(message, 'getMessage');
+    const record = this.messages.get(id);
+    if (record === undefined) return undefined;
+    const { sent } = record;
+    const bytes = this.broker.messageBytes(id);
+    const payload = sent.value !== undefined ? { ok: true as const, value: sent.value } : bytes !== undefined ? payloadFromFrame(bytes) : undefined;
+    return {
+      message: id,
+      value: payload?.ok ? toXpcJson(payload.value) : undefined,
+      wireHex: bytes !== undefined && bytes.length <= this.maxWireBytes ? toHex(bytes) : undefined,
+      description: payload === undefined ? `${sent.summary} (the ${sent.size}-byte frame is no longer held)` : payload.ok ? describeXpc(payload.value) : `${sent.summary} (${payload.reason})`,
+      inReplyTo: sent.inReplyTo,
+      reply: record.reply,
+    };
+  }
+
+  async clear(): Promise<void> {
+    this.stream.clear();
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    this.stream.setPaused(checkBoolean(paused, 'setPaused', 'paused'));
+  }
+
+  async stopService(job: string): Promise<void> {
+    const label = checkName(job, 'stopService', 'job');
+    const known = this.broker.jobs().map((j) => j.label);
+    if (!known.includes(label)) {
+      throw new BridgeArgumentError(`stopService: no job labelled ${JSON.stringify(label)}; known jobs: ${known.join(', ') || 'none'}`);
+    }
+    await this.broker.stopService(label);
+  }
+
+  async sendTestMessage(request: SendTestMessageRequest): Promise<SendTestMessageResult> {
+    const checked = checkTestMessage(request);
+    return sendTestMessage(this.broker, checked);
+  }
+
+  private observe(event: InspectorEvent): void {
+    this.messages.observe(event);
+    this.stream.push(toWireEvent(event));
+  }
+
+}

@@ -1,0 +1,62 @@
+/**
+ * One entry point for both transports: a method name and a list of positional arguments, as
+ * they arrived from a renderer, checked and routed to the host. Everything that is not one of
+ * the bridge's operations with the right number of arguments is refused here.
+ */
+import { BRIDGE_METHODS, type BridgeMethod } from '../../app/bridge/contract';
+import type { BridgeHost } from './bridge-host';
+import { BridgeArgumentError, isBridgeMethod, show } from './validate';
+
+/** How many arguments each operation takes (optional ones may be left out). */
+const ARITY: Readonly<Record<BridgeMethod, readonly [min: number, max: number]>> = {
+  getSession: [0, 0],
+  listJobs: [0, 0],
+  getMessage: [1, 1],
+  clear: [0, 0],
+  setPaused: [1, 1],
+  stopService: [1, 1],
+  sendTestMessage: [1, 1],
+};
+
+export class UnknownMethodError extends Error {
+  constructor(method: unknown) {
+    super(`unknown bridge method ${show(method)}; the methods are ${BRIDGE_METHODS.join(', ')}`);
+    this.name = 'UnknownMethodError';
+  }
+}
+
+export function checkArguments(method: string, params: unknown, min: number, max: number): readonly unknown[] {
+  if (!Array.isArray(params)) throw new BridgeArgumentError(`${method}: params must be an array of arguments, got ${show(params)}`);
+  if (params.length < min || params.length > max) {
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    throw new BridgeArgumentError(`${method}: expected ${expected} argument${max === 1 ? '' : 's'}, got ${params.length}`);
+  }
+  return params;
+}
+
+export function callBridgeMethod(host: BridgeHost, method: unknown, params: unknown): Promise<unknown> {
+  if (!isBridgeMethod(method)) return Promise.reject(new UnknownMethodError(method));
+  let args: readonly unknown[];
+  try {
+    args = checkArguments(method, params, ...ARITY[method]);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // Each method validates the values of its arguments itself; the casts only satisfy the types.
+  switch (method) {
+    case 'getSession':
+      return host.getSession();
+    case 'listJobs':
+      return host.listJobs();
+    case 'getMessage':
+      return host.getMessage(args[0] as number);
+    case 'clear':
+      return host.clear();
+    case 'setPaused':
+      return host.setPaused(args[0] as boolean);
+    case 'stopService':
+      return host.stopService(args[0] as string);
+    case 'sendTestMessage':
+      return host.sendTestMessage(args[0] as never);
+  }
+}

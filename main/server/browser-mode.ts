@@ -1,0 +1,74 @@
+/**
+ * Browser mode as one unit: a broker on a jobs directory, the bridge host on top of it and the
+ * HTTP/WebSocket server in front. Used by `xpc-inspector serve`, by `start` when there is no
+ * Electron binary, and by the end-to-end tests.
+ */
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Broker } from '../broker';
+import { BridgeHost } from '../host/bridge-host';
+import type { EventStreamOptions } from '../host/event-stream';
+import { startInspectorServer, type InspectorServer } from './inspector-server';
+import { demoJobsDir, findPackageRoot, rendererDir } from './paths';
+
+export interface BrowserModeOptions {
+  /** launchd job plists to run; default: the demo jobs of the package. */
+  readonly jobsDir?: string;
+  /** The broker's socket; default: the broker's per-user default. */
+  readonly socketPath?: string;
+  readonly port?: number;
+  readonly hostname?: string;
+  /** The package root (default: found from this file). */
+  readonly root?: string;
+  /** The built renderer to serve (default: out/renderer of the package). */
+  readonly rendererDir?: string;
+  readonly stream?: EventStreamOptions;
+  readonly log?: (line: string) => void;
+}
+
+export interface BrowserMode {
+  readonly url: string;
+  readonly port: number;
+  readonly jobsDir: string;
+  readonly broker: Broker;
+  readonly host: BridgeHost;
+  readonly server: InspectorServer;
+  /** Stops serving, then stops the broker and its services. */
+  close(): Promise<void>;
+}
+
+export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
+  const root = options.root ?? findPackageRoot(here());
+  const jobsDir = options.jobsDir ?? demoJobsDir(root);
+  const broker = await Broker.start({ jobsDir, socketPath: options.socketPath });
+  let host: BridgeHost | undefined;
+  try {
+    host = new BridgeHost({ broker, jobsDir, ...options.stream });
+    const server = await startInspectorServer({ host, rendererDir: options.rendererDir ?? rendererDir(root), port: options.port, hostname: options.hostname, log: options.log });
+    const started = host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: server.url,
+      port: server.port,
+      jobsDir,
+      broker,
+      host: started,
+      server,
+      close: () =>
+        (closing ??= (async () => {
+          await server.close();
+          started.close();
+          await broker.stop();
+        })()),
+    };
+  } catch (error) {
+    host?.close();
+    await broker.stop();
+    throw error;
+  }
+}
+
+/** This module's directory, from the ESM bundle, from source, or from a CommonJS bundle. */
+function here(): string {
+  return typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+}

@@ -1,0 +1,89 @@
+/**
+ * A real browser-mode stack for the server's tests: broker on a jobs directory, bridge host,
+ * server on a free port, each with a private socket directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { ServerMessage } from '../../app/bridge/protocol';
+import { startBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode';
+
+export async function startTestServer(options: BrowserModeOptions = {}): Promise<BrowserMode & { dispose(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'xpci-server-'));
+  const mode = await startBrowserMode({ socketPath: join(dir, 'broker.sock'), log: () => undefined, ...options });
+  return {
+    ...mode,
+    dispose: async () => {
+      await mode.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The bridge WebSocket URL of a served page URL. */
+export function bridgeUrl(pageUrl: string, token?: string): string {
+  const url = new URL(pageUrl);
+  const t = token ?? url.searchParams.get('token') ?? '';
+  return `ws://${url.host}/bridge?token=${encodeURIComponent(t)}`;
+}
+
+/** A connected bridge socket that records every server message. */
+export class TestClient {
+  readonly messages: ServerMessage[] = [];
+  private nextId = 1;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as ServerMessage));
+  }
+
+  static async connect(url: string, headers?: Record<string, string>): Promise<TestClient> {
+    const socket = new WebSocket(url, { headers });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return new TestClient(socket);
+  }
+
+  /** Sends a request and resolves with its answer. */
+  async call(method: string, params: unknown[] = []): Promise<ServerMessage> {
+    const id = this.nextId++;
+    this.socket.send(JSON.stringify({ id, method, params }));
+    return this.waitFor((m) => 'id' in m && m.id === id);
+  }
+
+  async sendRaw(data: string | Buffer): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.socket.send(data, (error) => (error ? reject(error) : resolve())));
+  }
+
+  async waitFor(match: (message: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages).slice(0, 500)}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Resolves with the HTTP status a WebSocket upgrade was refused with. */
+export function upgradeStatus(url: string, headers?: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('unexpected-response', (_request, response) => {
+      resolve(response.statusCode ?? 0);
+      socket.terminate();
+    });
+    socket.once('open', () => {
+      socket.close();
+      reject(new Error(`the upgrade to ${url} was accepted`));
+    });
+    socket.once('error', (error) => reject(error));
+  });
+}

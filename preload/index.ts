@@ -1,0 +1,76 @@
+/**
+ * The preload of the inspector window: exposes the bridge as `window.xpcInspector`, one
+ * function per operation. The page never gets ipcRenderer or any way to name a channel.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type {
+  EventBatch,
+  InspectorBridge,
+  MessageDetail,
+  SendTestMessageRequest,
+  SendTestMessageResult,
+  SessionInfo,
+  Unsubscribe,
+} from '../app/bridge/contract';
+import type { JobSummary } from '../app/events/schema';
+import {
+  IPC_BATCH_CHANNEL,
+  IPC_MENU_CHANNEL,
+  ipcChannel,
+  MENU_COMMANDS,
+  menuCommandEvent,
+  type IpcBatchMessage,
+  type MenuCommand,
+  type SubscribeResult,
+} from '../app/bridge/protocol';
+
+function subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsubscribe {
+  let subscription: number | undefined;
+  let ended = false;
+  // Batches can only follow the subscribe answer, but keep any that overtake it rather than lose them.
+  const early: IpcBatchMessage[] = [];
+  const listener = (_event: IpcRendererEvent, message: IpcBatchMessage): void => {
+    if (ended) return;
+    if (subscription === undefined) early.push(message);
+    else if (message.subscription === subscription) onBatch(message.batch);
+  };
+  ipcRenderer.on(IPC_BATCH_CHANNEL, listener);
+  const args = fromSeq === undefined ? [] : [fromSeq];
+  ipcRenderer.invoke(ipcChannel('subscribe'), ...args).then(
+    (result: SubscribeResult) => {
+      if (ended) {
+        void ipcRenderer.invoke(ipcChannel('unsubscribe'), result.subscription);
+        return;
+      }
+      subscription = result.subscription;
+      for (const message of early.splice(0)) if (message.subscription === subscription) onBatch(message.batch);
+    },
+    (error: unknown) => console.error(`xpc-inspector: subscribe failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  return () => {
+    if (ended) return;
+    ended = true;
+    ipcRenderer.removeListener(IPC_BATCH_CHANNEL, listener);
+    if (subscription !== undefined) void ipcRenderer.invoke(ipcChannel('unsubscribe'), subscription);
+  };
+}
+
+const bridge: InspectorBridge = {
+  getSession: (): Promise<SessionInfo> => ipcRenderer.invoke(ipcChannel('getSession')),
+  subscribe,
+  listJobs: (): Promise<readonly JobSummary[]> => ipcRenderer.invoke(ipcChannel('listJobs')),
+  getMessage: (message: number): Promise<MessageDetail | undefined> => ipcRenderer.invoke(ipcChannel('getMessage'), message),
+  clear: (): Promise<void> => ipcRenderer.invoke(ipcChannel('clear')),
+  setPaused: (paused: boolean): Promise<void> => ipcRenderer.invoke(ipcChannel('setPaused'), paused),
+  stopService: (job: string): Promise<void> => ipcRenderer.invoke(ipcChannel('stopService'), job),
+  sendTestMessage: (request: SendTestMessageRequest): Promise<SendTestMessageResult> => ipcRenderer.invoke(ipcChannel('sendTestMessage'), request),
+};
+
+contextBridge.exposeInMainWorld('xpcInspector', bridge);
+
+// Menu commands become DOM events of the page, which owns the state they act on.
+ipcRenderer.on(IPC_MENU_CHANNEL, (_event: IpcRendererEvent, command: unknown) => {
+  if (typeof command === 'string' && (MENU_COMMANDS as readonly string[]).includes(command)) {
+    window.dispatchEvent(new Event(menuCommandEvent(command as MenuCommand)));
+  }
+});

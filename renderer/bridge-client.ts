@@ -1,0 +1,225 @@
+/**
+ * InspectorBridge over browser mode's WebSocket (the protocol is app/bridge/protocol). The
+ * page's token comes from its own URL (?token=…, printed by `xpc-inspector serve`).
+ *
+ * If the socket drops, calls in flight fail with the reason, and the client reconnects with a
+ * growing delay; live subscriptions resume from the seq after the last one they received, so
+ * the renderer sees no gap and no duplicate.
+ */
+import type {
+  BridgeMethod,
+  EventBatch,
+  InspectorBridge,
+  MessageDetail,
+  SendTestMessageRequest,
+  SendTestMessageResult,
+  SessionInfo,
+  Unsubscribe,
+} from '../app/bridge/contract';
+import type { JobSummary } from '../app/events/schema';
+import { BRIDGE_SOCKET_PATH, type BridgeRequest, type ServerMessage, type StreamMethod, type SubscribeResult } from '../app/bridge/protocol';
+
+export class BridgeCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BridgeCallError';
+  }
+}
+
+interface PendingCall {
+  readonly method: string;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/** Runs as the answer is read, before any later message on the socket (a push may follow at once). */
+type OnAnswer = (result: unknown) => void;
+
+interface LocalSubscription {
+  readonly onBatch: (batch: EventBatch) => void;
+  /** Where to resume after a reconnect: one past the last seq delivered (or the caller's fromSeq). */
+  nextSeq: number | undefined;
+  /** The server's id for this subscription on the current socket. */
+  serverId: number | undefined;
+  ended: boolean;
+}
+
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000];
+
+export interface WebSocketBridgeOptions {
+  /** ws://host:port/bridge?token=… */
+  readonly url: string;
+  /** Reported when the connection drops or comes back. */
+  readonly onStatus?: (status: 'open' | 'closed', detail: string) => void;
+  /** The WebSocket class to use (default: the page's own; Node tests pass the ws package's). */
+  readonly WebSocket?: new (url: string) => WebSocket;
+}
+
+export class WebSocketBridge implements InspectorBridge {
+  private socket: WebSocket | undefined;
+  private opened: Promise<WebSocket> | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly subscriptions = new Set<LocalSubscription>();
+  private readonly byServerId = new Map<number, LocalSubscription>();
+  private reconnectAttempt = 0;
+  private closedByUser = false;
+
+  constructor(private readonly options: WebSocketBridgeOptions) {}
+
+  getSession(): Promise<SessionInfo> {
+    return this.call('getSession', []) as Promise<SessionInfo>;
+  }
+
+  listJobs(): Promise<readonly JobSummary[]> {
+    return this.call('listJobs', []) as Promise<readonly JobSummary[]>;
+  }
+
+  getMessage(message: number): Promise<MessageDetail | undefined> {
+    return this.call('getMessage', [message]) as Promise<MessageDetail | undefined>;
+  }
+
+  async clear(): Promise<void> {
+    await this.call('clear', []);
+  }
+
+  async setPaused(paused: boolean): Promise<void> {
+    await this.call('setPaused', [paused]);
+  }
+
+  async stopService(job: string): Promise<void> {
+    await this.call('stopService', [job]);
+  }
+
+  sendTestMessage(request: SendTestMessageRequest): Promise<SendTestMessageResult> {
+    return this.call('sendTestMessage', [request]) as Promise<SendTestMessageResult>;
+  }
+
+  subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsubscribe {
+    const subscription: LocalSubscription = { onBatch, nextSeq: fromSeq, serverId: undefined, ended: false };
+    this.subscriptions.add(subscription);
+    this.startSubscription(subscription);
+    return () => {
+      if (subscription.ended) return;
+      subscription.ended = true;
+      this.subscriptions.delete(subscription);
+      if (subscription.serverId !== undefined) {
+        this.byServerId.delete(subscription.serverId);
+        this.call('unsubscribe', [subscription.serverId]).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Closes the socket for good (tests, page unload). */
+  close(): void {
+    this.closedByUser = true;
+    this.socket?.close();
+  }
+
+  private startSubscription(subscription: LocalSubscription): void {
+    const params = subscription.nextSeq === undefined ? [] : [subscription.nextSeq];
+    const onAnswer: OnAnswer = (result) => {
+      const { subscription: serverId } = result as SubscribeResult;
+      if (subscription.ended) {
+        this.call('unsubscribe', [serverId]).catch(() => undefined);
+        return;
+      }
+      subscription.serverId = serverId;
+      this.byServerId.set(serverId, subscription);
+    };
+    this.call('subscribe', params, onAnswer).catch((error: Error) => this.options.onStatus?.('closed', `subscribe failed: ${error.message}`));
+  }
+
+  private async call(method: BridgeMethod | StreamMethod, params: readonly unknown[], onAnswer?: OnAnswer): Promise<unknown> {
+    const socket = await this.connect();
+    const id = this.nextId++;
+    const request: BridgeRequest = { id, method, params };
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(id, {
+        method,
+        resolve: (result) => {
+          onAnswer?.(result);
+          resolve(result);
+        },
+        reject,
+      });
+      socket.send(JSON.stringify(request));
+    });
+  }
+
+  private connect(): Promise<WebSocket> {
+    if (this.opened !== undefined) return this.opened;
+    this.opened = new Promise<WebSocket>((resolve, reject) => {
+      const socket = new (this.options.WebSocket ?? WebSocket)(this.options.url);
+      this.socket = socket;
+      let isOpen = false;
+      socket.onopen = () => {
+        isOpen = true;
+        this.reconnectAttempt = 0;
+        this.options.onStatus?.('open', 'connected');
+        resolve(socket);
+      };
+      socket.onmessage = (event) => this.receive(event.data);
+      socket.onclose = (event) => {
+        const reason = `the connection to the inspector closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
+        this.opened = undefined;
+        this.socket = undefined;
+        if (!isOpen) reject(new Error(`cannot connect to the inspector at ${this.options.url.replace(/token=[^&]*/, 'token=…')}`));
+        this.dropConnection(reason);
+      };
+    });
+    return this.opened;
+  }
+
+  /** Fails calls in flight, and reconnects if anyone is still subscribed. */
+  private dropConnection(reason: string): void {
+    for (const call of this.pending.values()) call.reject(new BridgeCallError(call.method, 'disconnected', reason));
+    this.pending.clear();
+    this.byServerId.clear();
+    for (const subscription of this.subscriptions) subscription.serverId = undefined;
+    this.options.onStatus?.('closed', reason);
+    if (this.closedByUser || this.subscriptions.size === 0) return;
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt++, RECONNECT_DELAYS_MS.length - 1)]!;
+    setTimeout(() => {
+      for (const subscription of this.subscriptions) this.startSubscription(subscription);
+    }, delay);
+  }
+
+  private receive(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(data) as ServerMessage;
+    } catch {
+      return;
+    }
+    if ('push' in message) {
+      const subscription = this.byServerId.get(message.subscription);
+      if (subscription === undefined || subscription.ended) return;
+      const last = message.batch.events[message.batch.events.length - 1];
+      if (last !== undefined) subscription.nextSeq = last.seq + 1;
+      subscription.onBatch(message.batch);
+      return;
+    }
+    if (message.id === null) return;
+    const call = this.pending.get(message.id);
+    if (call === undefined) return;
+    this.pending.delete(message.id);
+    if ('error' in message) call.reject(new BridgeCallError(call.method, message.error.code, message.error.message));
+    else call.resolve(message.result);
+  }
+}
+
+/** The bridge URL for a page served by `xpc-inspector serve`, or an error saying what is missing. */
+export function bridgeUrlFromLocation(location: { protocol: string; host: string; search: string }): string {
+  const token = new URLSearchParams(location.search).get('token');
+  if (token === null || token === '') {
+    throw new Error('this page was opened without its token; open the URL printed by `xpc-inspector serve` (it ends in ?token=…)');
+  }
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}${BRIDGE_SOCKET_PATH}?token=${encodeURIComponent(token)}`;
+}

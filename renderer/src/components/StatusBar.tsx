@@ -1,0 +1,48 @@
+/** Event rate, totals, and what the view no longer shows (dropped from view, missed, backlog). */
+import { formatBytes, formatCount } from '../../../app/model';
+import { live } from '../state/session';
+import { useUi } from '../state/ui-store';
+
+export function StatusBar() {
+  useUi((s) => s.tick);
+  const model = live.model;
+  const totals = model.totals;
+  const rate = live.rate.perSecond();
+  const dropped = model.rows.droppedFromView;
+  const backlog = live.backlog;
+  return (
+    <footer className="statusbar" data-testid="status-bar">
+      <span className="item" data-testid="event-rate">
+        <strong>{formatCount(rate)}</strong> events/s
+      </span>
+      <span className="item">
+        <strong>{formatCount(totals.events)}</strong> events
+      </span>
+      <span className="item">
+        <strong>{formatCount(totals.messages)}</strong> messages · <strong>{formatCount(totals.replies)}</strong> replies
+      </span>
+      <span className={`item ${totals.errors > 0 ? 'err' : ''}`}>
+        <strong>{formatCount(totals.errors)}</strong> errors
+      </span>
+      <span className={`item ${model.outstandingCount > 0 ? 'warn' : ''}`}>
+        <strong>{formatCount(model.outstandingCount)}</strong> awaiting reply
+      </span>
+      <span className="item">{formatBytes(totals.bytes)}</span>
+      <span className="spacer" />
+      {backlog > 0 && <span className="item warn">catching up: {formatCount(backlog)} events queued</span>}
+      {totals.missedEvents + totals.missedBeforeStart > 0 && (
+        <span className="item warn" title="Events the host no longer held when this window asked for them (the capture on disk has them)">
+          {formatCount(totals.missedEvents + totals.missedBeforeStart)} earlier events not received
+        </span>
+      )}
+      {dropped > 0 && (
+        <span className="item warn" data-testid="dropped-notice" title={`The view keeps the newest ${formatCount(model.rows.capacity)} rows`}>
+          {formatCount(dropped)} older events dropped from view (kept on disk)
+        </span>
+      )}
+      <span className="item">
+        {formatCount(model.rows.count)} rows in view
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,15 @@
+/** Renderer entry: styles, the live session, and the React tree. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './components/App';
+import { startSession } from './state/session';
+import { useUi } from './state/ui-store';
+import './styles/app.css';
+
+document.documentElement.dataset.theme = useUi.getState().theme;
+startSession();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

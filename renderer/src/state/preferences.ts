@@ -1,0 +1,41 @@
+/** View preferences that survive a reload: theme, hidden and resized columns, detail pane height. */
+import type { ThemeChoice } from './ui-store';
+
+export interface Preferences {
+  readonly theme: ThemeChoice;
+  readonly hiddenColumns: readonly string[];
+  readonly columnWidths: Readonly<Record<string, number>>;
+  readonly detailHeight: number;
+}
+
+const KEY = 'xpc-inspector.preferences.v1';
+export const DEFAULT_HIDDEN_COLUMNS: readonly string[] = ['handler', 'conn', 'msg'];
+const DEFAULTS: Preferences = { theme: 'system', hiddenColumns: DEFAULT_HIDDEN_COLUMNS, columnWidths: {}, detailHeight: 300 };
+
+export function loadPreferences(): Preferences {
+  try {
+    const text = window.localStorage.getItem(KEY);
+    if (text === null) return DEFAULTS;
+    const parsed = JSON.parse(text) as Partial<Preferences>;
+    return {
+      theme: parsed.theme === 'light' || parsed.theme === 'dark' || parsed.theme === 'system' ? parsed.theme : DEFAULTS.theme,
+      hiddenColumns: Array.isArray(parsed.hiddenColumns) ? parsed.hiddenColumns.filter((c): c is string => typeof c === 'string') : DEFAULTS.hiddenColumns,
+      columnWidths: isWidths(parsed.columnWidths) ? parsed.columnWidths : {},
+      detailHeight: typeof parsed.detailHeight === 'number' && parsed.detailHeight >= 120 ? parsed.detailHeight : DEFAULTS.detailHeight,
+    };
+  } catch {
+    return DEFAULTS;
+  }
+}
+
+export function savePreferences(preferences: Preferences): void {
+  try {
+    window.localStorage.setItem(KEY, JSON.stringify(preferences));
+  } catch {
+    // Storage may be unavailable (private mode, quota); preferences then last for the session only.
+  }
+}
+
+function isWidths(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'number' && v > 10 && v < 4000);
+}

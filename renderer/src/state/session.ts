@@ -1,0 +1,107 @@
+/**
+ * The one live session of this window and the commands the UI runs on it. Wires the bridge to
+ * the model (LiveSession) and the model's version numbers to the UI store.
+ */
+import { menuCommandEvent } from '../../../app/bridge/protocol';
+import { getBridge, onLinkStatus } from '../bridge';
+import { LiveSession } from '../live/live-session';
+import { useUi } from './ui-store';
+
+export const live = new LiveSession();
+
+/** How often views other than the timeline re-read the model. */
+const TICK_MS = 250;
+
+let started = false;
+
+export function startSession(): void {
+  if (started) return;
+  started = true;
+  const ui = useUi.getState();
+  let bridge;
+  try {
+    bridge = getBridge();
+  } catch (error) {
+    ui.setLink({ state: 'closed', detail: messageOf(error) });
+    return;
+  }
+  onLinkStatus((link) => {
+    useUi.getState().setLink(link);
+    if (link.state === 'open') void refreshSessionInfo();
+  });
+  live.subscribe(() => useUi.getState().setFrame(live.version));
+  let lastTick = -1;
+  setInterval(() => {
+    if (live.version !== lastTick) {
+      lastTick = live.version;
+      useUi.getState().setTick(live.version);
+    }
+  }, TICK_MS);
+  live.connect(bridge);
+  void refreshSessionInfo();
+
+  window.addEventListener(menuCommandEvent('clear'), () => void clearTimeline());
+  window.addEventListener(menuCommandEvent('toggle-pause'), () => void togglePause());
+  // The desktop app's menu carries these accelerators; in a browser the page handles them.
+  if (window.xpcInspector === undefined) {
+    window.addEventListener('keydown', (event) => {
+      if (!(event.metaKey || event.ctrlKey) || event.altKey || event.shiftKey) return;
+      const key = event.key.toLowerCase();
+      if (key === 'k') {
+        event.preventDefault();
+        void clearTimeline();
+      } else if (key === 'p') {
+        event.preventDefault();
+        void togglePause();
+      }
+    });
+  }
+}
+
+export async function refreshSessionInfo(): Promise<void> {
+  const ui = useUi.getState();
+  try {
+    const bridge = getBridge();
+    const [session, jobs] = await Promise.all([bridge.getSession(), bridge.listJobs()]);
+    ui.setSession(session);
+    ui.setJobs(jobs);
+  } catch (error) {
+    ui.notify('error', `Cannot read the session: ${messageOf(error)}`);
+  }
+}
+
+export async function clearTimeline(): Promise<void> {
+  try {
+    await getBridge().clear();
+    live.clearTimeline();
+    useUi.getState().select(undefined);
+    useUi.getState().setFollowLive(true);
+  } catch (error) {
+    useUi.getState().notify('error', `Clear failed: ${messageOf(error)}`);
+  }
+}
+
+export async function togglePause(): Promise<void> {
+  const ui = useUi.getState();
+  const paused = !ui.paused;
+  try {
+    await getBridge().setPaused(paused);
+    ui.setPaused(paused);
+  } catch (error) {
+    ui.notify('error', `${paused ? 'Pause' : 'Resume'} failed: ${messageOf(error)}`);
+  }
+}
+
+export async function stopService(label: string): Promise<void> {
+  const ui = useUi.getState();
+  try {
+    await getBridge().stopService(label);
+    ui.notify('info', `Asked ${label} to stop.`);
+  } catch (error) {
+    ui.notify('error', `Stopping ${label} failed: ${messageOf(error)}`);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

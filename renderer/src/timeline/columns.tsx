@@ -1,0 +1,225 @@
+/**
+ * The timeline's columns. Cells read the model's typed columns by row slot: a visible window of
+ * rows costs a few dozen array reads per cell, never a per-row object.
+ */
+import type { ReactNode } from 'react';
+import type { ColumnDef } from '@tanstack/react-table';
+import { formatBytes, formatDuration, formatSessionTime, NONE } from '../../../app/model';
+import { live } from '../state/session';
+import { DIRECTION_GLYPH, direction, endpointName, messageStyle, rowFlags, rowKind, serviceName } from './row-facts';
+import type { SortKey } from './sort-rows';
+
+/** One visible row as react-table sees it. */
+export interface RowRef {
+  /** Absolute row number. */
+  readonly row: number;
+  /** Position in the current ordering. */
+  readonly index: number;
+  readonly start: number;
+}
+
+export type CellRender = (slot: number) => ReactNode;
+
+export interface ColumnMeta {
+  readonly className?: string;
+  readonly sortKey?: SortKey;
+  readonly title: string;
+  /** Draws the cell from the model's columns; rows call it directly (see TimelineRow). */
+  readonly render?: CellRender;
+}
+
+/** The meta of a column whose cell is drawn by `render`. */
+function drawn(meta: Omit<ColumnMeta, 'render'>, render: CellRender): { meta: ColumnMeta; cell: (context: { row: { original: RowRef } }) => ReactNode } {
+  return { meta: { ...meta, render }, cell: ({ row }) => render(live.model.rows.slot(row.original.row)) };
+}
+
+export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
+  {
+    id: 'seq',
+    header: 'No.',
+    size: 58,
+    minSize: 40,
+    ...drawn({ className: 'num faint', sortKey: 'seq', title: 'Event sequence number' }, (slot) => live.model.rows.seq[slot]),
+  },
+  {
+    id: 'time',
+    header: 'Time',
+    size: 86,
+    minSize: 60,
+    ...drawn(
+      { className: 'num', sortKey: 'seq', title: 'Seconds since the session started' },
+      (slot) => formatSessionTime(live.model.rows.t[slot]!),
+    ),
+  },
+  {
+    id: 'dir',
+    header: '',
+    size: 26,
+    minSize: 22,
+    enableResizing: false,
+    ...drawn(
+      { className: 'center', title: 'Direction: → client to service, ← service to client, ✕ error, • lifecycle' },
+      (slot) => {
+        const dir = direction(live.model, slot);
+        return <span className={`dir ${dir}`}>{DIRECTION_GLYPH[dir]}</span>;
+      },
+    ),
+  },
+  {
+    id: 'from',
+    header: 'From',
+    size: 130,
+    minSize: 60,
+    ...drawn(
+      { sortKey: 'from', title: 'Sending process (pid)' },
+      (slot) => endpointName(live.model, live.model.rows.fromPid[slot]!) || <span className="faint">runtime</span>),
+  },
+  {
+    id: 'to',
+    header: 'To',
+    size: 130,
+    minSize: 60,
+    ...drawn(
+      { sortKey: 'to', title: 'Receiving process (pid)' },
+      (slot) => endpointName(live.model, live.model.rows.toPid[slot]!),
+    ),
+  },
+  {
+    id: 'service',
+    header: 'Service',
+    size: 160,
+    minSize: 60,
+    ...drawn(
+      { sortKey: 'service', title: 'Mach service name (or job label)' },
+      (slot) => serviceName(live.model, slot),
+    ),
+  },
+  {
+    id: 'kind',
+    header: 'Kind',
+    size: 84,
+    minSize: 50,
+    ...drawn(
+      { sortKey: 'kind', title: 'message, reply, error, lifecycle or output' },
+      (slot) => {
+        const kind = rowKind(live.model, slot);
+        const title = kind === 'message' ? messageStyle(live.model, slot) : kind;
+        return (
+          <span className={`badge-kind ${kind}`} title={title}>
+            {kind === 'lifecycle' ? 'event' : kind}
+          </span>
+        );
+      },
+    ),
+  },
+  {
+    id: 'flags',
+    header: 'Flags',
+    size: 100,
+    minSize: 40,
+    ...drawn(
+      { title: 'SYNC request · BOOST · WAIT no reply yet · FAIL error instead of reply · DROP dropped' },
+      (slot) => {
+        const f = rowFlags(live.model, slot);
+        return (
+          <span className="flags">
+            {f.sync && <span className="flag sync">SYNC</span>}
+            {f.boosting && <span className="flag boost">BOOST</span>}
+            {f.waiting && <span className="flag waiting">WAIT</span>}
+            {f.failed && <span className="flag failed">FAIL</span>}
+            {f.dropped && <span className="flag dropped">DROP</span>}
+          </span>
+        );
+      },
+    ),
+  },
+  {
+    id: 'conn',
+    header: 'Conn',
+    size: 52,
+    minSize: 36,
+    ...drawn(
+      { className: 'num', sortKey: 'conn', title: 'Connection id' },
+      (slot) => optional(live.model.rows.connection[slot]!),
+    ),
+  },
+  {
+    id: 'msg',
+    header: 'Msg',
+    size: 60,
+    minSize: 36,
+    ...drawn(
+      { className: 'num', sortKey: 'msg', title: 'Message id (for errors: the request)' },
+      (slot) => {
+        const id = live.model.rows.message[slot]!;
+        return id !== NONE ? `#${id}` : live.model.rows.inReplyTo[slot]! !== NONE ? `↩#${live.model.rows.inReplyTo[slot]}` : '';
+      },
+    ),
+  },
+  {
+    id: 'size',
+    header: 'Size',
+    size: 70,
+    minSize: 44,
+    ...drawn(
+      { className: 'num', sortKey: 'size', title: 'Bytes on the wire' },
+      (slot) => (live.model.rows.kind[slot]! <= 1 ? formatBytes(live.model.rows.size[slot]!) : ''),
+    ),
+  },
+  {
+    id: 'latency',
+    header: 'Latency',
+    size: 76,
+    minSize: 44,
+    ...drawn(
+      { className: 'num', sortKey: 'latency', title: 'Reply latency (request → reply or error)' },
+      (slot) => optionalDuration(live.model.rows.latency[slot]!),
+    ),
+  },
+  {
+    id: 'handler',
+    header: 'Handler',
+    size: 72,
+    minSize: 44,
+    ...drawn(
+      { className: 'num', sortKey: 'handler', title: 'How long the receiving handler ran' },
+      (slot) => optionalDuration(live.model.rows.handlerNs[slot]!),
+    ),
+  },
+  {
+    id: 'tx',
+    header: 'Tx',
+    size: 44,
+    minSize: 30,
+    ...drawn(
+      { className: 'num', sortKey: 'tx', title: "The receiver's transaction count after delivery (for replies: after sending)" },
+      (slot) => optional(live.model.rows.tx[slot]!),
+    ),
+  },
+  {
+    id: 'summary',
+    header: 'Summary',
+    // Last, and it takes whatever width is left (as Wireshark's Info column).
+    size: 260,
+    minSize: 120,
+    ...drawn(
+      { className: 'summary', sortKey: 'summary', title: 'Payload summary, or what happened' },
+      (slot) => {
+        const text = live.model.rows.summary[slot]!;
+        return rowFlags(live.model, slot).error && rowKind(live.model, slot) !== 'message' ? <span className="err-text">{text}</span> : text;
+      },
+    ),
+  },
+];
+
+function optional(value: number): string {
+  return value === NONE ? '' : String(value);
+}
+
+function optionalDuration(ns: number): string {
+  return ns === NONE ? '' : formatDuration(ns);
+}
+
+export const COLUMN_TITLES: Readonly<Record<string, string>> = Object.fromEntries(
+  TIMELINE_COLUMNS.map((column) => [column.id!, typeof column.header === 'string' && column.header !== '' ? column.header : 'Direction']),
+);
