@@ -1,21 +1,32 @@
 /**
  * The UI under load, in Debian's Chromium (playwright-core, /usr/bin/chromium) on the built
  * renderer (out/renderer; run `npm run build` first):
- *  - stream: 50k events/s for DURATION seconds (default 60); frame times while streaming, and
- *    whether every generated event reached the model (none lost);
- *  - scroll: 1M timeline rows delivered at once, then wheel-scrolling through them; frame times.
+ *  - live: the whole stack as `xpc-inspector serve` runs it — broker, echo demo service
+ *    process, bridge host, WebSocket, renderer — with a client process sending requests paced
+ *    so the broker produces 50k events/s for DURATION seconds (default 60). Prints the events
+ *    the broker emitted next to the events the renderer applied (must be equal), the share of
+ *    the page's time spent in long tasks (> 50 ms), and frame times while streaming;
+ *  - scroll: 1M timeline rows delivered at once (bench/ui/load-bridge.ts stands in for the
+ *    host here, so only the renderer is measured), then wheel-scrolling through them.
  * Baseline, same run: frame times of the same page with no events at all. Targets (DESIGN.md):
  * no event lost at 50k/s for 60 s; scrolling 1M rows with frame p95 ≤ 16.7 ms.
  */
+import { spawn } from 'node:child_process';
 import { build } from 'esbuild';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import { extname, join, normalize } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
+import { ENV_PROCESS_TYPE, ENV_SOCKET } from '../app/protocol/env';
+import { plistFor } from '../main/broker/testing/harness';
+import { startBrowserMode } from '../main/server/browser-mode';
 
 const root = process.cwd();
 const rendererDir = join(root, 'out', 'renderer');
 const DURATION_S = Number(process.env.DURATION ?? 60);
 const RATE = 50_000;
+const CALIBRATION_REQUESTS = 2000;
 const SCROLL_ROWS = 1_000_000;
 const ORIGIN = 'http://inspector.bench';
 
@@ -33,6 +44,8 @@ const FRAME_PROBE = `
   let last = 0;
   const tick = (t) => { if (last) window.__frames.push(t - last); last = t; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
+  window.__longTaskMs = 0;
+  new PerformanceObserver((list) => { for (const entry of list.getEntries()) window.__longTaskMs += entry.duration; }).observe({ type: 'longtask', buffered: true });
 `;
 
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.map': 'application/json' };
@@ -91,25 +104,13 @@ const idleFrames = await takeFrames(idle);
 await idle.close();
 console.log(`baseline (idle page): ${describe(idleFrames)}`);
 
-// Streaming at 50k events/s.
-const stream = await openPage({ mode: 'stream', rate: RATE, total: RATE * DURATION_S });
-await stream.waitForTimeout(500);
-await takeFrames(stream);
-const streamFrames: number[] = [];
-for (let second = 5; second <= DURATION_S; second += 5) {
-  await stream.waitForTimeout(5000);
-  const frames = await takeFrames(stream);
-  streamFrames.push(...frames);
-  console.log(`  ${String(second).padStart(3)} s: ${describe(frames)}`);
-}
-await stream.waitForFunction(() => (window as unknown as { __uiBenchStats: { done: boolean } }).__uiBenchStats.done, null, { timeout: 30_000 });
-const generated = await stream.evaluate(() => (window as unknown as { __uiBenchStats: { generated: number } }).__uiBenchStats.generated);
-await stream.waitForFunction(async (n) => Number((document.querySelector('[data-testid=status-bar] .item:nth-child(2)')?.textContent ?? '').replace(/[^\d]/g, '')) >= n, generated, { timeout: 30_000, polling: 250 });
-const applied = await modelEvents(stream);
-await stream.close();
-console.log(`stream ${RATE.toLocaleString('en')} events/s for ${DURATION_S} s: ${describe(streamFrames)}`);
-console.log(`  events generated ${generated.toLocaleString('en')}, applied ${applied.toLocaleString('en')}: ${applied === generated ? 'none lost' : `${(generated - applied).toLocaleString('en')} LOST`}`);
-console.log(`  ratio stream p95 ÷ idle p95: ${(percentile(streamFrames, 0.95) / percentile(idleFrames, 0.95)).toFixed(2)}`);
+// Live: broker → bridge host → WebSocket → renderer at 50k events/s.
+const live = await runLive();
+console.log(`live ${RATE.toLocaleString('en')} events/s asked, ${Math.round(live.emitted / live.seconds).toLocaleString('en')} events/s emitted for ${live.seconds.toFixed(1)} s: ${describe(live.frames)}`);
+console.log(`  requests sent ${live.sent.toLocaleString('en')}, replied ${live.replied.toLocaleString('en')}; ${live.eventsPerRequest.toFixed(2)} events per request; load client held back at ${live.behind} ticks`);
+console.log(`  events emitted by the broker ${live.emitted.toLocaleString('en')}, applied by the renderer ${live.applied.toLocaleString('en')}: ${live.applied === live.emitted ? 'none lost' : `${(live.emitted - live.applied).toLocaleString('en')} LOST`}`);
+console.log(`  renderer long tasks: ${(live.longTaskShare * 100).toFixed(1)}% of the time; caught up ${live.catchUpMs} ms after the load stopped`);
+console.log(`  ratio live p95 ÷ idle p95: ${(percentile(live.frames, 0.95) / percentile(idleFrames, 0.95)).toFixed(2)}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // 1M rows, then scrolling through them.
 const bulk = await openPage({ mode: 'bulk', rate: 0, total: Math.ceil(SCROLL_ROWS * 1.452) });
@@ -132,3 +133,118 @@ await bulk.close();
 console.log(`scrolling 1M rows: ${describe(scrollFrames)} (target p95 ≤ 16.7 ms)`);
 console.log(`  ratio scroll p95 ÷ idle p95: ${(percentile(scrollFrames, 0.95) / percentile(idleFrames, 0.95)).toFixed(2)}`);
 await browser.close();
+
+interface LiveResult {
+  readonly seconds: number;
+  readonly emitted: number;
+  readonly applied: number;
+  readonly sent: number;
+  readonly replied: number;
+  readonly behind: number;
+  readonly eventsPerRequest: number;
+  readonly frames: number[];
+  readonly longTaskShare: number;
+  readonly catchUpMs: number;
+}
+
+/** Browser mode on a jobs directory holding only the echo demo, a page on it, and the load client. */
+async function runLive(): Promise<LiveResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'xpci-uibench-'));
+  const jobsDir = join(dir, 'jobs');
+  mkdirSync(join(jobsDir, 'LaunchAgents'), { recursive: true });
+  // Same shape as the echo demo job, but it never idle-exits mid-run.
+  writeFileSync(
+    join(jobsDir, 'LaunchAgents', 'com.example.echo.plist'),
+    plistFor({ label: 'com.example.echo', kind: 'agent', program: join(root, 'out', 'demo', 'echo.mjs'), argv: [process.execPath, join(root, 'out', 'demo', 'echo.mjs')], services: ['com.example.echo'], processType: 'Adaptive' }),
+  );
+  const mode = await startBrowserMode({ jobsDir, socketPath: join(dir, 'broker.sock'), rendererDir, log: () => undefined });
+  let emitted = 0;
+  const detach = mode.broker.onEvent(() => (emitted += 1));
+  const loadClient = await buildLoadClient();
+  const child = spawn(process.execPath, [loadClient], { env: { ...process.env, [ENV_SOCKET]: mode.broker.socketPath, [ENV_PROCESS_TYPE]: 'app' }, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const ask = async <T>(command: Record<string, unknown>): Promise<T> => {
+    if (command.cmd !== undefined) child.stdin.write(`${JSON.stringify(command)}\n`);
+    const line = await lines.next();
+    if (line.done) throw new Error(`the load client exited (code ${child.exitCode})`);
+    return JSON.parse(line.value) as T;
+  };
+  try {
+    await ask({});
+    // Calibrate: how many broker events one request/reply produces (launch included in the first burst).
+    await ask({ cmd: 'burst', count: 200 });
+    const before = emitted;
+    await ask({ cmd: 'burst', count: CALIBRATION_REQUESTS });
+    const eventsPerRequest = (emitted - before) / CALIBRATION_REQUESTS;
+
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    await page.addInitScript({ content: FRAME_PROBE });
+    await page.goto(mode.url);
+    await page.getByTestId('status-bar').waitFor();
+    await page.waitForTimeout(1500);
+    await takeFrames(page);
+    const longTaskStart = await longTaskMs(page);
+    const wallStart = performance.now();
+    const emittedAtStart = emitted;
+
+    const profiler = process.env.UI_BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.start');
+    }
+    const running = ask<{ sent: number; replied: number; seconds: number; behind: number }>({ cmd: 'run', rate: RATE / eventsPerRequest, seconds: DURATION_S });
+    const frames: number[] = [];
+    let done = false;
+    void running.then(() => (done = true));
+    for (let second = 5; !done; second += 5) {
+      await Promise.race([page.waitForTimeout(5000), running]);
+      const chunk = await takeFrames(page);
+      frames.push(...chunk);
+      console.log(`  ${String(second).padStart(3)} s: ${describe(chunk)}; ${(await modelEvents(page)).toLocaleString('en')} events applied`);
+    }
+    const load = await running;
+    if (profiler) {
+      const { profile } = await profiler.send('Profiler.stop');
+      writeFileSync(process.env.UI_BENCH_PROFILE!, JSON.stringify(profile));
+      console.log(`  renderer CPU profile written to ${process.env.UI_BENCH_PROFILE}`);
+    }
+    const stoppedAt = performance.now();
+    const total = emitted;
+    await page.waitForFunction((n) => Number((document.querySelector('[data-testid=status-bar] .item:nth-child(2)')?.textContent ?? '').replace(/[^\d]/g, '')) >= n, total, {
+      timeout: 120_000,
+      polling: 100,
+    });
+    const catchUpMs = Math.round(performance.now() - stoppedAt);
+    const wallMs = performance.now() - wallStart;
+    const longTaskShare = ((await longTaskMs(page)) - longTaskStart) / wallMs;
+    const applied = await modelEvents(page);
+    await page.close();
+    return { seconds: load.seconds, emitted: total - emittedAtStart, applied: applied - emittedAtStart, sent: load.sent, replied: load.replied, behind: load.behind, eventsPerRequest, frames, longTaskShare, catchUpMs };
+  } finally {
+    child.stdin.write(`${JSON.stringify({ cmd: 'quit' })}\n`);
+    detach();
+    await mode.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function longTaskMs(page: Page): Promise<number> {
+  return page.evaluate(() => (window as unknown as { __longTaskMs: number }).__longTaskMs);
+}
+
+async function buildLoadClient(): Promise<string> {
+  const outfile = join(root, 'out', 'bench', 'ui-live-load.mjs');
+  await build({
+    entryPoints: [join(root, 'bench', 'ui', 'live-load.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
