@@ -18,7 +18,7 @@ export function findElectronBinary(fromDir: string): { path: string } | { reason
     path = createRequire(join(fromDir, 'package.json'))('electron');
   } catch {
     // The package throws when it was installed without its binary (ELECTRON_SKIP_BINARY_DOWNLOAD).
-    return { reason: 'the electron package was installed without its binary' };
+    return { reason: 'the electron package was installed without its binary (`npm run electron:install` fetches it where it can be downloaded)' };
   }
   if (typeof path !== 'string') return { reason: 'the electron package did not return a binary path' };
   if (!existsSync(path)) return { reason: `the Electron binary ${path} does not exist` };
