@@ -5,7 +5,7 @@ import { findChromium } from './main/cli/launchers';
 
 /** The system's Chromium ($CHROMIUM_PATH first); browsers are never downloaded for the tests. */
 function chromiumForTests(): string {
-  const found = process.env.CHROMIUM_PATH ?? findChromium();
+  const found = process.env.CHROMIUM_PATH || findChromium();
   if (found === undefined) {
     throw new Error('the e2e tests need Chromium: install it (Debian/Ubuntu: `apt-get install chromium`) or set CHROMIUM_PATH to its executable');
   }
