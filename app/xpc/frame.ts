@@ -48,6 +48,17 @@ export function encodeFrame(frame: Frame): Uint8Array {
   return bytes;
 }
 
+/**
+ * Writes header + body at `offset` of `target` (which must have room for both); returns the
+ * offset after the frame. For callers that gather many frames into one buffer.
+ */
+export function encodeFrameInto(target: Uint8Array, offset: number, frame: Frame): number {
+  checkHeaderFields(frame.flags, frame.messageId);
+  writeHeader(target.subarray(offset, offset + FRAME_HEADER_SIZE), frame.flags, frame.body.length, frame.messageId);
+  target.set(frame.body, offset + FRAME_HEADER_SIZE);
+  return offset + FRAME_HEADER_SIZE + frame.body.length;
+}
+
 /** Encodes value as the body of a frame; header and payload are written into one allocation. */
 export function encodeMessageFrame(value: XpcValue, messageId: bigint, flags: number = DEFAULT_MESSAGE_FLAGS): Uint8Array {
   checkHeaderFields(flags, messageId);

@@ -6,6 +6,7 @@
  */
 import type { ExitReason } from '../../app/events/schema';
 import { XPC_ERROR_TERMINATION_IMMINENT } from '../../app/xpc/value';
+import { BoostPriority } from './boost-priority';
 import { BoostLedger } from './boosts';
 import type { BrokerContext } from './context';
 import type { Job } from './jobs/job';
@@ -29,9 +30,8 @@ export class Lifecycle implements InstanceControl {
   /** Open broker sockets per pid: an XPC service instance dies with the last one of its client. */
   private readonly socketsByPid = new Map<number, number>();
   private readonly exitWaiters = new Map<Instance, (() => void)[]>();
-  /** Boost states to apply at the end of this tick, and the last state applied, by pid. */
-  private readonly boostWanted = new Map<number, boolean>();
-  private readonly boostApplied = new Map<number, boolean>();
+  /** Applies boosted/unboosted priority to service processes, coalesced (boost-priority.ts). */
+  private readonly priority = new BoostPriority((pid, boosted) => this.supervisor.setBoosted(pid, boosted));
   private longHeldTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -156,28 +156,10 @@ export class Lifecycle implements InstanceControl {
     const accounts: Accounts = {
       pid,
       transactions: new TransactionLedger(owner, this.ctx.bus, (count) => this.countChanged(pid, count)),
-      boosts: new BoostLedger(owner, this.ctx.bus, (on) => this.applyBoost(pid, on)),
+      boosts: new BoostLedger(owner, this.ctx.bus, (on) => this.priority.set(pid, on)),
     };
     this.accounts.set(pid, accounts);
     return accounts;
-  }
-
-  /**
-   * Priority changes are syscalls; a boost that starts and ends within one tick (a quick
-   * request under load) changes nothing, so the wanted state is applied once per tick.
-   */
-  private applyBoost(pid: number, on: boolean): void {
-    const pending = this.boostWanted.size > 0;
-    this.boostWanted.set(pid, on);
-    if (pending) return;
-    setImmediate(() => {
-      for (const [p, wanted] of this.boostWanted) {
-        if (this.boostApplied.get(p) === wanted) continue;
-        this.boostApplied.set(p, wanted);
-        this.supervisor.setBoosted(p, wanted);
-      }
-      this.boostWanted.clear();
-    });
   }
 
   private clearAccounts(pid: number): number {
@@ -186,7 +168,7 @@ export class Lifecycle implements InstanceControl {
     this.accounts.delete(pid);
     const held = accounts.transactions.processExited();
     accounts.boosts.processExited();
-    this.boostApplied.delete(pid);
+    this.priority.forget(pid);
     return held;
   }
 

@@ -13,7 +13,7 @@
  */
 import type { PeerRequirement } from '../../app/events/schema';
 import type { ProcessOpOf } from '../../app/protocol/ops';
-import { FrameFlag } from '../../app/xpc/frame';
+import { FRAME_HEADER_SIZE, FrameFlag, type Frame } from '../../app/xpc/frame';
 import {
   XPC_ERROR_CONNECTION_INTERRUPTED,
   XPC_ERROR_CONNECTION_INVALID,
@@ -144,7 +144,7 @@ export class Router {
     this.end(conn, 'canceled', XPC_ERROR_CONNECTION_INVALID, `canceled by ${proc.label}`, undefined, false);
   }
 
-  send(proc: ProcessRecord, op: ProcessOpOf<'send'>, frameId: number, frame: Uint8Array): void {
+  send(proc: ProcessRecord, op: ProcessOpOf<'send'>, frameId: number, frame: Frame): void {
     const conn = this.requireConnection(proc, op.connection);
     if (conn.api === 'session' && !conn.activated) throw new ProtocolViolation(`session ${op.connection}: send before activate`);
     const msg: OutgoingMessage = {
@@ -282,7 +282,7 @@ export class Router {
     }
   }
 
-  peerSend(proc: ProcessRecord, op: ProcessOpOf<'peer-send'>, frame: Uint8Array): void {
+  peerSend(proc: ProcessRecord, op: ProcessOpOf<'peer-send'>, frame: Frame): void {
     const peer = this.requirePeer(proc, op.peer);
     const conn = peer.client;
     const id = this.ctx.nextMessageId();
@@ -312,7 +312,7 @@ export class Router {
     for (const message of op.messages) this.handlerReturned(proc, message);
   }
 
-  reply(proc: ProcessRecord, op: ProcessOpOf<'reply'>, frame: Uint8Array): void {
+  reply(proc: ProcessRecord, op: ProcessOpOf<'reply'>, frame: Frame): void {
     const d = this.requireDelivery(proc, op.request);
     const msg = d.message;
     if (!msg.expectsReply) throw new ProtocolViolation(`message ${op.request} does not expect a reply`);
@@ -443,7 +443,7 @@ export class Router {
 
   private recordSent(
     id: number,
-    frame: Uint8Array,
+    frame: Frame,
     body: XpcValue,
     fields: {
       connection: number;
@@ -457,7 +457,8 @@ export class Router {
       boosting: boolean;
     },
   ): void {
-    this.ctx.store.put(id, frame);
+    this.ctx.store.putFrame(id, frame);
+    const size = FRAME_HEADER_SIZE + frame.body.length;
     // One literal with every field (undefined where absent): a single shape keeps this hot path fast.
     this.ctx.bus.emit({
       kind: 'message-sent',
@@ -470,9 +471,9 @@ export class Router {
       expectsReply: fields.expectsReply,
       sync: fields.sync,
       inReplyTo: fields.inReplyTo,
-      size: frame.length,
+      size,
       boosting: fields.boosting,
-      value: frame.length <= this.ctx.timings.eventBodyCapBytes ? body : undefined,
+      value: size <= this.ctx.timings.eventBodyCapBytes ? body : undefined,
       summary: summarizeXpc(body),
     });
   }

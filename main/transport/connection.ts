@@ -24,6 +24,8 @@ export interface IncomingMessage {
   readonly value: XpcValue | undefined;
   /** The whole frame as it arrived: header and body. */
   readonly bytes: Uint8Array;
+  /** The frame as cut from the stream; its body may be a view of the socket chunk (copy to keep it). */
+  readonly frame: Frame;
 }
 
 export interface ConnectionClose {
@@ -53,7 +55,7 @@ class ReceivedMessage implements IncomingMessage {
   readonly flags: number;
 
   constructor(
-    private readonly frame: Frame,
+    readonly frame: Frame,
     readonly value: XpcValue | undefined,
   ) {
     this.messageId = frame.messageId;
