@@ -4,12 +4,19 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type {
+  CaptureExportRequest,
+  CapturePage,
   EventBatch,
+  ExportOutcome,
   InspectorBridge,
+  InterruptedCaptureInfo,
   MessageDetail,
+  OpenCaptureRequest,
+  OpenCaptureResult,
   SendTestMessageRequest,
   SendTestMessageResult,
   SessionInfo,
+  TableExportRequest,
   Unsubscribe,
 } from '../app/bridge/contract';
 import type { JobSummary } from '../app/events/schema';
@@ -59,11 +66,26 @@ const bridge: InspectorBridge = {
   getSession: (): Promise<SessionInfo> => ipcRenderer.invoke(ipcChannel('getSession')),
   subscribe,
   listJobs: (): Promise<readonly JobSummary[]> => ipcRenderer.invoke(ipcChannel('listJobs')),
-  getMessage: (message: number): Promise<MessageDetail | undefined> => ipcRenderer.invoke(ipcChannel('getMessage'), message),
+  getMessage: (message: number, session?: string): Promise<MessageDetail | undefined> =>
+    session === undefined ? ipcRenderer.invoke(ipcChannel('getMessage'), message) : ipcRenderer.invoke(ipcChannel('getMessage'), message, session),
   clear: (): Promise<void> => ipcRenderer.invoke(ipcChannel('clear')),
   setPaused: (paused: boolean): Promise<void> => ipcRenderer.invoke(ipcChannel('setPaused'), paused),
   stopService: (job: string): Promise<void> => ipcRenderer.invoke(ipcChannel('stopService'), job),
   sendTestMessage: (request: SendTestMessageRequest): Promise<SendTestMessageResult> => ipcRenderer.invoke(ipcChannel('sendTestMessage'), request),
+  listSessions: (): Promise<readonly SessionInfo[]> => ipcRenderer.invoke(ipcChannel('listSessions')),
+  // Without `file`, the main process shows the open dialog.
+  openCapture: (request: OpenCaptureRequest): Promise<OpenCaptureResult> => ipcRenderer.invoke(ipcChannel('openCapture'), request),
+  readCapture: (session: string, fromSeq?: number): Promise<CapturePage> =>
+    fromSeq === undefined ? ipcRenderer.invoke(ipcChannel('readCapture'), session) : ipcRenderer.invoke(ipcChannel('readCapture'), session, fromSeq),
+  closeCapture: (session: string): Promise<void> => ipcRenderer.invoke(ipcChannel('closeCapture'), session),
+  // The main process shows the save dialog and writes the file.
+  exportCapture: (request: CaptureExportRequest): Promise<ExportOutcome> => ipcRenderer.invoke(ipcChannel('exportCapture'), request),
+  beginTableExport: (request: TableExportRequest): Promise<string> => ipcRenderer.invoke(ipcChannel('beginTableExport'), request),
+  appendTableExport: (exportId: string, text: string): Promise<void> => ipcRenderer.invoke(ipcChannel('appendTableExport'), exportId, text),
+  finishTableExport: (exportId: string): Promise<ExportOutcome> => ipcRenderer.invoke(ipcChannel('finishTableExport'), exportId),
+  listInterruptedCaptures: (): Promise<readonly InterruptedCaptureInfo[]> => ipcRenderer.invoke(ipcChannel('listInterruptedCaptures')),
+  openInterruptedCapture: (path: string): Promise<OpenCaptureResult> => ipcRenderer.invoke(ipcChannel('openInterruptedCapture'), path),
+  dismissInterruptedCapture: (path: string): Promise<void> => ipcRenderer.invoke(ipcChannel('dismissInterruptedCapture'), path),
 };
 
 contextBridge.exposeInMainWorld('xpcInspector', bridge);

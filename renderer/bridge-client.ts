@@ -8,16 +8,24 @@
  */
 import type {
   BridgeMethod,
+  CaptureExportRequest,
+  CapturePage,
   EventBatch,
+  ExportOutcome,
   InspectorBridge,
+  InterruptedCaptureInfo,
   MessageDetail,
+  OpenCaptureRequest,
+  OpenCaptureResult,
   SendTestMessageRequest,
   SendTestMessageResult,
   SessionInfo,
+  TableExportRequest,
   Unsubscribe,
 } from '../app/bridge/contract';
 import type { JobSummary } from '../app/events/schema';
 import { BRIDGE_SOCKET_PATH, type BridgeRequest, type ServerMessage, type StreamMethod, type SubscribeResult } from '../app/bridge/protocol';
+import { chooseLocalFile, startDownload, uploadFile } from './file-transfer';
 
 export class BridgeCallError extends Error {
   constructor(
@@ -79,8 +87,8 @@ export class WebSocketBridge implements InspectorBridge {
     return this.call('listJobs', []) as Promise<readonly JobSummary[]>;
   }
 
-  getMessage(message: number): Promise<MessageDetail | undefined> {
-    return this.call('getMessage', [message]) as Promise<MessageDetail | undefined>;
+  getMessage(message: number, session?: string): Promise<MessageDetail | undefined> {
+    return this.call('getMessage', session === undefined ? [message] : [message, session]) as Promise<MessageDetail | undefined>;
   }
 
   async clear(): Promise<void> {
@@ -97,6 +105,59 @@ export class WebSocketBridge implements InspectorBridge {
 
   sendTestMessage(request: SendTestMessageRequest): Promise<SendTestMessageResult> {
     return this.call('sendTestMessage', [request]) as Promise<SendTestMessageResult>;
+  }
+
+  listSessions(): Promise<readonly SessionInfo[]> {
+    return this.call('listSessions', []) as Promise<readonly SessionInfo[]>;
+  }
+
+  /**
+   * Without `file`: the page's file chooser, then an upload (HTTP POST, streamed by the browser)
+   * of the chosen file; the host opens the upload. Call it from a user gesture (a click).
+   */
+  async openCapture(request: OpenCaptureRequest): Promise<OpenCaptureResult> {
+    if (request.file !== undefined) return this.call('openCapture', [request]) as Promise<OpenCaptureResult>;
+    const chosen = await chooseLocalFile(request.format);
+    if (chosen === undefined) return { status: 'cancelled' };
+    const uploaded = await uploadFile(this.options.url, chosen);
+    return this.call('openCapture', [{ ...request, file: uploaded.file }]) as Promise<OpenCaptureResult>;
+  }
+
+  readCapture(session: string, fromSeq?: number): Promise<CapturePage> {
+    return this.call('readCapture', fromSeq === undefined ? [session] : [session, fromSeq]) as Promise<CapturePage>;
+  }
+
+  async closeCapture(session: string): Promise<void> {
+    await this.call('closeCapture', [session]);
+  }
+
+  /** The host answers with a one-time download link; the download starts here. */
+  async exportCapture(request: CaptureExportRequest): Promise<ExportOutcome> {
+    return startDownload(this.options.url, (await this.call('exportCapture', [request])) as ExportOutcome);
+  }
+
+  beginTableExport(request: TableExportRequest): Promise<string> {
+    return this.call('beginTableExport', [request]) as Promise<string>;
+  }
+
+  async appendTableExport(exportId: string, text: string): Promise<void> {
+    await this.call('appendTableExport', [exportId, text]);
+  }
+
+  async finishTableExport(exportId: string): Promise<ExportOutcome> {
+    return startDownload(this.options.url, (await this.call('finishTableExport', [exportId])) as ExportOutcome);
+  }
+
+  listInterruptedCaptures(): Promise<readonly InterruptedCaptureInfo[]> {
+    return this.call('listInterruptedCaptures', []) as Promise<readonly InterruptedCaptureInfo[]>;
+  }
+
+  openInterruptedCapture(path: string): Promise<OpenCaptureResult> {
+    return this.call('openInterruptedCapture', [path]) as Promise<OpenCaptureResult>;
+  }
+
+  async dismissInterruptedCapture(path: string): Promise<void> {
+    await this.call('dismissInterruptedCapture', [path]);
   }
 
   subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsubscribe {

@@ -51,6 +51,25 @@ export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 /** The WebSocket path of browser mode; the token travels as `?token=`. */
 export const BRIDGE_SOCKET_PATH = '/bridge';
 
+/**
+ * Browser mode's file upload: POST the file's bytes to this path with `?token=…&name=FILE`;
+ * the answer is UploadResult JSON, whose `file` goes into OpenCaptureRequest.file.
+ */
+export const UPLOAD_PATH = '/upload';
+/** Largest file browser mode accepts as an upload. */
+export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
+
+export interface UploadResult {
+  readonly file: string;
+  readonly fileName: string;
+  readonly bytes: number;
+}
+
+/** Browser mode's one-time downloads of exports: `/download/ID?token=…`. */
+export const DOWNLOAD_PATH_PREFIX = '/download/';
+/** Largest text one appendTableExport call carries (well under MAX_REQUEST_BYTES once escaped). */
+export const MAX_TABLE_CHUNK_CHARS = 1024 * 1024;
+
 /** Electron IPC: one invoke channel per operation, and one channel for pushed batches. */
 export const IPC_PREFIX = 'xpc-inspector:';
 export const ipcChannel = (method: BridgeMethod | StreamMethod): string => `${IPC_PREFIX}${method}`;

@@ -52,8 +52,12 @@ function subscribe(onBatch: (batch: EventBatch) => void): () => void {
   return () => clearInterval(timer);
 }
 
+const session = { id: 'live', mode: parameters.mode === 'bulk' ? 'capture' : 'live', title: 'UI benchmark', startedAtWallMs: Date.now(), paused: false } as const;
+/** The benchmark has no host files: capture files and exports are refused. */
+const noFiles = (): Promise<never> => Promise.reject(new Error('the UI benchmark has no capture files'));
+
 page.xpcInspector = {
-  getSession: async () => ({ mode: parameters.mode === 'bulk' ? 'capture' : 'live', title: 'UI benchmark', startedAtWallMs: Date.now(), paused: false }),
+  getSession: async () => session,
   subscribe,
   listJobs: async () => [],
   getMessage: async () => undefined,
@@ -61,4 +65,15 @@ page.xpcInspector = {
   setPaused: async () => undefined,
   stopService: async () => undefined,
   sendTestMessage: async () => ({ ok: false, error: 'unavailable', reason: 'the UI benchmark has no broker' }),
+  listSessions: async () => [session],
+  openCapture: noFiles,
+  readCapture: noFiles,
+  closeCapture: noFiles,
+  exportCapture: noFiles,
+  beginTableExport: noFiles,
+  appendTableExport: noFiles,
+  finishTableExport: noFiles,
+  listInterruptedCaptures: async () => [],
+  openInterruptedCapture: noFiles,
+  dismissInterruptedCapture: noFiles,
 };

@@ -7,10 +7,13 @@
 import { app, BrowserWindow, Menu, session, type WebContents } from 'electron';
 import { IPC_MENU_CHANNEL, type MenuCommand } from '../../app/bridge/protocol';
 import { Broker } from '../broker';
+import { capturesDirectory } from '../capture/data-dir';
 import { BridgeHost } from '../host/bridge-host';
+import { journalLiveSession } from '../host/live-journal';
 import { contentSecurityPolicy } from '../server/csp';
 import { demoJobsDir, findPackageRoot, preloadBundle, rendererDir } from '../server/paths';
 import { APP_INDEX_URL, registerAppScheme, serveAppScheme } from './app-protocol';
+import { dialogFileAccess } from './file-dialogs';
 import { registerBridgeIpc } from './ipc';
 import { buildApplicationMenu } from './menu';
 
@@ -41,7 +44,15 @@ async function start(): Promise<void> {
   serveAppScheme(rendererDir(root));
 
   const broker = await Broker.start({ jobsDir });
-  const host = new BridgeHost({ broker, jobsDir });
+  const capturesDir = capturesDirectory();
+  const journal = journalLiveSession(broker, { capturesDir, jobsDir, log: (line) => console.error(`xpc-inspector: ${line}`) });
+  const host = new BridgeHost({
+    broker,
+    jobsDir,
+    liveCapture: journal,
+    capturesDir,
+    fileAccess: dialogFileAccess(() => (mainWindow !== undefined && !mainWindow.isDestroyed() ? mainWindow : undefined)),
+  });
   const ipc = registerBridgeIpc(host, (contents: WebContents) => mainWindow !== undefined && !mainWindow.isDestroyed() && contents === mainWindow.webContents);
 
   const sendMenuCommand = (command: MenuCommand): void => {
@@ -62,7 +73,10 @@ async function start(): Promise<void> {
     stopped = true;
     ipc.dispose();
     host.close();
-    broker.stop().finally(() => app.quit());
+    broker
+      .stop()
+      .then(() => journal.close())
+      .finally(() => app.quit());
   });
 }
 

@@ -4,13 +4,21 @@
  * batches to subscribers and answers every bridge operation. Arguments are validated here,
  * whatever transport delivered them.
  */
+import { LIVE_SESSION } from '../../app/bridge/contract';
 import type {
+  CaptureExportRequest,
+  CapturePage,
   EventBatch,
+  ExportOutcome,
   InspectorBridge,
+  InterruptedCaptureInfo,
   MessageDetail,
+  OpenCaptureRequest,
+  OpenCaptureResult,
   SendTestMessageRequest,
   SendTestMessageResult,
   SessionInfo,
+  TableExportRequest,
   Unsubscribe,
 } from '../../app/bridge/contract';
 import type { InspectorEvent, JobSummary } from '../../app/events/schema';
@@ -21,7 +29,22 @@ import { EventStream, type EventStreamOptions, type SubscribeOptions } from './e
 import { toHex } from './hex';
 import { MessageIndex } from './message-index';
 import { sendTestMessage } from './test-message';
-import { BridgeArgumentError, checkBoolean, checkFromSeq, checkMessageId, checkName, checkTestMessage } from './validate';
+import { CaptureLibrary, type LiveCapture } from './capture-library';
+import type { HostFileAccess } from './host-files';
+import {
+  BridgeArgumentError,
+  checkBoolean,
+  checkCaptureExportRequest,
+  checkFromSeq,
+  checkId,
+  checkMessageId,
+  checkName,
+  checkOpenCaptureRequest,
+  checkPath,
+  checkTableExportRequest,
+  checkTableText,
+  checkTestMessage,
+} from './validate';
 import { toWireEvent } from './wire-event';
 
 /** The part of the broker the host uses. */
@@ -42,6 +65,12 @@ export interface BridgeHostOptions extends EventStreamOptions {
   readonly messageIndexCapacity?: number;
   /** Largest frame whose bytes getMessage returns as hex (default 4 MiB). */
   readonly maxWireBytes?: number;
+  /** The live session's journal on disk (what exports of the live session read). */
+  readonly liveCapture?: LiveCapture;
+  /** Where journals live: interrupted ones of earlier runs are offered from here. */
+  readonly capturesDir?: string;
+  /** How the transport lets the user pick and receive files (can also be set later, useFileAccess). */
+  readonly fileAccess?: HostFileAccess;
 }
 
 export const DEFAULT_MAX_WIRE_BYTES = 4 * 1024 * 1024;
@@ -51,6 +80,8 @@ export class BridgeHost implements InspectorBridge {
   private readonly broker: HostedBroker;
   private readonly messages: MessageIndex;
   private readonly session: Omit<SessionInfo, 'paused'>;
+  /** Opened captures, held files and exports. */
+  readonly captures: CaptureLibrary;
   private readonly maxWireBytes: number;
   private readonly detach: () => void;
 
@@ -60,12 +91,16 @@ export class BridgeHost implements InspectorBridge {
     this.messages = new MessageIndex(options.messageIndexCapacity);
     this.maxWireBytes = options.maxWireBytes ?? DEFAULT_MAX_WIRE_BYTES;
     this.session = {
+      id: LIVE_SESSION,
       mode: 'live',
       title: options.title ?? (options.jobsDir ? `Live: ${options.jobsDir}` : 'Live'),
       startedAtWallMs: Date.now(),
       socketPath: this.broker.socketPath,
       jobsDir: options.jobsDir,
+      capturePath: options.liveCapture?.path,
     };
+    this.captures = new CaptureLibrary({ capturesDir: options.capturesDir, liveCapture: options.liveCapture, liveTitle: 'xpc-capture' });
+    if (options.fileAccess !== undefined) this.captures.useFileAccess(options.fileAccess);
     this.detach = this.broker.onEvent((event) => this.observe(event));
   }
 
@@ -73,6 +108,12 @@ export class BridgeHost implements InspectorBridge {
   close(): void {
     this.detach();
     this.stream.close();
+    this.captures.dispose();
+  }
+
+  /** How the transport lets the user pick and receive files. */
+  useFileAccess(access: HostFileAccess): void {
+    this.captures.useFileAccess(access);
   }
 
   async getSession(): Promise<SessionInfo> {
@@ -89,8 +130,9 @@ export class BridgeHost implements InspectorBridge {
     return this.broker.jobs();
   }
 
-  async getMessage(message: number): Promise<MessageDetail | undefined> {
+  async getMessage(message: number, session?: string): Promise<MessageDetail | undefined> {
     const id = checkMessageId(message, 'getMessage');
+    if (session !== undefined && session !== null && checkId(session, 'getMessage', 'session') !== LIVE_SESSION) return this.captures.message(session, id);
     const record = this.messages.get(id);
     if (record === undefined) return undefined;
     const { sent } = record;
@@ -126,6 +168,51 @@ export class BridgeHost implements InspectorBridge {
   async sendTestMessage(request: SendTestMessageRequest): Promise<SendTestMessageResult> {
     const checked = checkTestMessage(request);
     return sendTestMessage(this.broker, checked);
+  }
+
+  async listSessions(): Promise<readonly SessionInfo[]> {
+    return [await this.getSession(), ...this.captures.sessionInfos()];
+  }
+
+  async openCapture(request: OpenCaptureRequest): Promise<OpenCaptureResult> {
+    return this.captures.open(checkOpenCaptureRequest(request));
+  }
+
+  async readCapture(session: string, fromSeq?: number): Promise<CapturePage> {
+    const id = checkId(session, 'readCapture', 'session');
+    return this.captures.read(id, checkFromSeq(fromSeq, 'readCapture') ?? 0);
+  }
+
+  async closeCapture(session: string): Promise<void> {
+    return this.captures.close(checkId(session, 'closeCapture', 'session'));
+  }
+
+  async exportCapture(request: CaptureExportRequest): Promise<ExportOutcome> {
+    return this.captures.exportCapture(checkCaptureExportRequest(request));
+  }
+
+  async beginTableExport(request: TableExportRequest): Promise<string> {
+    return this.captures.beginTable(checkTableExportRequest(request));
+  }
+
+  async appendTableExport(exportId: string, text: string): Promise<void> {
+    return this.captures.appendTable(checkId(exportId, 'appendTableExport', 'exportId'), checkTableText(text));
+  }
+
+  async finishTableExport(exportId: string): Promise<ExportOutcome> {
+    return this.captures.finishTable(checkId(exportId, 'finishTableExport', 'exportId'));
+  }
+
+  async listInterruptedCaptures(): Promise<readonly InterruptedCaptureInfo[]> {
+    return this.captures.interrupted();
+  }
+
+  async openInterruptedCapture(path: string): Promise<OpenCaptureResult> {
+    return this.captures.openInterrupted(checkPath(path, 'openInterruptedCapture'));
+  }
+
+  async dismissInterruptedCapture(path: string): Promise<void> {
+    return this.captures.dismissInterrupted(checkPath(path, 'dismissInterruptedCapture'));
   }
 
   private observe(event: InspectorEvent): void {

@@ -11,11 +11,22 @@ import { BridgeArgumentError, isBridgeMethod, show } from './validate';
 const ARITY: Readonly<Record<BridgeMethod, readonly [min: number, max: number]>> = {
   getSession: [0, 0],
   listJobs: [0, 0],
-  getMessage: [1, 1],
+  getMessage: [1, 2],
   clear: [0, 0],
   setPaused: [1, 1],
   stopService: [1, 1],
   sendTestMessage: [1, 1],
+  listSessions: [0, 0],
+  openCapture: [1, 1],
+  readCapture: [1, 2],
+  closeCapture: [1, 1],
+  exportCapture: [1, 1],
+  beginTableExport: [1, 1],
+  appendTableExport: [2, 2],
+  finishTableExport: [1, 1],
+  listInterruptedCaptures: [0, 0],
+  openInterruptedCapture: [1, 1],
+  dismissInterruptedCapture: [1, 1],
 };
 
 export class UnknownMethodError extends Error {
@@ -49,7 +60,7 @@ export function callBridgeMethod(host: BridgeHost, method: unknown, params: unkn
     case 'listJobs':
       return host.listJobs();
     case 'getMessage':
-      return host.getMessage(args[0] as number);
+      return host.getMessage(args[0] as number, args[1] as string | undefined);
     case 'clear':
       return host.clear();
     case 'setPaused':
@@ -58,5 +69,27 @@ export function callBridgeMethod(host: BridgeHost, method: unknown, params: unkn
       return host.stopService(args[0] as string);
     case 'sendTestMessage':
       return host.sendTestMessage(args[0] as never);
+    case 'listSessions':
+      return host.listSessions();
+    case 'openCapture':
+      return host.openCapture(args[0] as never);
+    case 'readCapture':
+      return host.readCapture(args[0] as string, args[1] as number | undefined);
+    case 'closeCapture':
+      return host.closeCapture(args[0] as string);
+    case 'exportCapture':
+      return host.exportCapture(args[0] as never);
+    case 'beginTableExport':
+      return host.beginTableExport(args[0] as never);
+    case 'appendTableExport':
+      return host.appendTableExport(args[0] as string, args[1] as string);
+    case 'finishTableExport':
+      return host.finishTableExport(args[0] as string);
+    case 'listInterruptedCaptures':
+      return host.listInterruptedCaptures();
+    case 'openInterruptedCapture':
+      return host.openInterruptedCapture(args[0] as string);
+    case 'dismissInterruptedCapture':
+      return host.dismissInterruptedCapture(args[0] as string);
   }
 }

@@ -4,8 +4,9 @@
  * out-of-range numbers and oversized strings are refused with an error naming the operation,
  * the argument and what was wrong.
  */
-import type { SendTestMessageRequest } from '../../app/bridge/contract';
+import type { CaptureExportRequest, OpenCaptureRequest, SendTestMessageRequest, TableExportRequest } from '../../app/bridge/contract';
 import { BRIDGE_METHODS, type BridgeMethod } from '../../app/bridge/contract';
+import { MAX_TABLE_CHUNK_CHARS } from '../../app/bridge/protocol';
 import { parseXpcJson } from '../../app/xpc/json';
 import type { XpcValue } from '../../app/xpc/value';
 
@@ -108,6 +109,79 @@ function checkTimeout(value: unknown, where: string): number {
     throw new BridgeArgumentError(`${where}: timeoutMs must be an integer from 1 to ${MAX_TEST_TIMEOUT_MS}, got ${show(value)}`);
   }
   return value;
+}
+
+/** Longest session, file or export id accepted (the host's own ids are far shorter). */
+export const MAX_ID_LENGTH = 64;
+/** Longest filter text accepted for an export. */
+export const MAX_EXPORT_FILTER_LENGTH = 4096;
+/** Longest file name a page may suggest for an export. */
+export const MAX_FILE_NAME_LENGTH = 200;
+const MAX_PATH_LENGTH = 4096;
+
+/** A session, held-file or export id: the host's own ids are letters, digits, '-' and '_'. */
+export function checkId(value: unknown, where: string, name: string): string {
+  if (typeof value !== 'string' || !/^[\w-]{1,64}$/.test(value)) {
+    throw new BridgeArgumentError(`${where}: ${name} must be an id of up to ${MAX_ID_LENGTH} letters, digits, '-' or '_', got ${show(value)}`);
+  }
+  return value;
+}
+
+export function checkPath(value: unknown, where: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH || value.includes('\0')) {
+    throw new BridgeArgumentError(`${where}: path must be a non-empty string of up to ${MAX_PATH_LENGTH} characters, got ${show(value)}`);
+  }
+  return value;
+}
+
+export function checkOpenCaptureRequest(value: unknown): OpenCaptureRequest {
+  const where = 'openCapture';
+  const request = checkObject(value, where, ['format', 'file', 'keepGood']);
+  const format = checkChoice(request.format, ['capture', 'description'] as const, where, 'format');
+  const file = request.file === undefined ? undefined : checkId(request.file, where, 'file');
+  const keepGood = request.keepGood === undefined ? undefined : checkBoolean(request.keepGood, where, 'keepGood');
+  return { format, file, keepGood };
+}
+
+export function checkCaptureExportRequest(value: unknown): CaptureExportRequest {
+  const where = 'exportCapture';
+  const request = checkObject(value, where, ['session', 'filter', 'gzip']);
+  const session = checkId(request.session, where, 'session');
+  const gzip = checkBoolean(request.gzip, where, 'gzip');
+  if (request.filter !== undefined && typeof request.filter !== 'string') throw new BridgeArgumentError(`${where}: filter must be a string, got ${show(request.filter)}`);
+  if (typeof request.filter === 'string' && request.filter.length > MAX_EXPORT_FILTER_LENGTH) {
+    throw new BridgeArgumentError(`${where}: filter is ${request.filter.length} characters long; the limit is ${MAX_EXPORT_FILTER_LENGTH}`);
+  }
+  return { session, gzip, filter: request.filter as string | undefined };
+}
+
+export function checkTableExportRequest(value: unknown): TableExportRequest {
+  const where = 'beginTableExport';
+  const request = checkObject(value, where, ['session', 'fileName']);
+  const session = checkId(request.session, where, 'session');
+  const fileName = request.fileName;
+  if (typeof fileName !== 'string' || fileName.length === 0 || fileName.length > MAX_FILE_NAME_LENGTH) {
+    throw new BridgeArgumentError(`${where}: fileName must be a string of 1 to ${MAX_FILE_NAME_LENGTH} characters, got ${show(fileName)}`);
+  }
+  if (/[\0-\x1f\x7f/\\"]/.test(fileName) || fileName.startsWith('.')) {
+    throw new BridgeArgumentError(`${where}: fileName ${show(fileName)} must be a plain file name (no '/', '\\', quotes, control characters or leading '.')`);
+  }
+  return { session, fileName };
+}
+
+export function checkTableText(value: unknown): string {
+  if (typeof value !== 'string') throw new BridgeArgumentError(`appendTableExport: text must be a string, got ${show(value)}`);
+  if (value.length > MAX_TABLE_CHUNK_CHARS) throw new BridgeArgumentError(`appendTableExport: text is ${value.length} characters long; the limit is ${MAX_TABLE_CHUNK_CHARS} per call`);
+  return value;
+}
+
+function checkObject(value: unknown, where: string, keys: readonly string[]): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BridgeArgumentError(`${where}: the request must be an object, got ${show(value)}`);
+  const request = value as Record<string, unknown>;
+  for (const key of Object.keys(request)) {
+    if (!keys.includes(key)) throw new BridgeArgumentError(`${where}: unknown field ${show(key)} in the request`);
+  }
+  return request;
 }
 
 /** A short, safe rendering of an offending value for error messages. */

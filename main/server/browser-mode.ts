@@ -6,7 +6,9 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Broker } from '../broker';
+import { capturesDirectory } from '../capture/data-dir';
 import { BridgeHost } from '../host/bridge-host';
+import { journalLiveSession, type LiveJournal } from '../host/live-journal';
 import type { EventStreamOptions } from '../host/event-stream';
 import { startInspectorServer, type InspectorServer } from './inspector-server';
 import { demoJobsDir, findPackageRoot, rendererDir } from './paths';
@@ -23,6 +25,8 @@ export interface BrowserModeOptions {
   /** The built renderer to serve (default: out/renderer of the package). */
   readonly rendererDir?: string;
   readonly stream?: EventStreamOptions;
+  /** Where the live session is journaled and interrupted journals are found (default: the per-user captures directory). */
+  readonly capturesDir?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -41,11 +45,16 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
   const root = options.root ?? findPackageRoot(here());
   const jobsDir = options.jobsDir ?? demoJobsDir(root);
   const broker = await Broker.start({ jobsDir, socketPath: options.socketPath });
+  const log = options.log ?? ((line: string) => console.warn(`xpc-inspector serve: ${line}`));
+  const capturesDir = options.capturesDir ?? capturesDirectory();
   let host: BridgeHost | undefined;
+  let journal: LiveJournal | undefined;
   try {
-    host = new BridgeHost({ broker, jobsDir, ...options.stream });
+    journal = journalLiveSession(broker, { capturesDir, jobsDir, log });
+    host = new BridgeHost({ broker, jobsDir, liveCapture: journal, capturesDir, ...options.stream });
     const server = await startInspectorServer({ host, rendererDir: options.rendererDir ?? rendererDir(root), port: options.port, hostname: options.hostname, log: options.log });
     const started = host;
+    const liveJournal = journal;
     let closing: Promise<void> | undefined;
     return {
       url: server.url,
@@ -59,11 +68,13 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
           await server.close();
           started.close();
           await broker.stop();
+          await liveJournal.close();
         })()),
     };
   } catch (error) {
     host?.close();
     await broker.stop();
+    await journal?.close();
     throw error;
   }
 }

@@ -167,7 +167,7 @@ describe('browser mode: bridge WebSocket', () => {
     expect(await errors(() => client.call('rm -rf', []).then(() => undefined))).toMatch(/^unknown-method: unknown bridge method "rm -rf"/);
     expect(await errors(() => client.call('__proto__', []).then(() => undefined))).toMatch(/^unknown-method/);
     expect(await errors(() => client.call('getMessage', ['7']).then(() => undefined))).toMatch(/^bad-argument: getMessage: message id must be a positive integer/);
-    expect(await errors(() => client.call('getMessage', [1, 2]).then(() => undefined))).toMatch(/^bad-argument: getMessage: expected 1 argument, got 2/);
+    expect(await errors(() => client.call('getMessage', [1, 'live', 3]).then(() => undefined))).toMatch(/^bad-argument: getMessage: expected 1 to 2 arguments, got 3/);
     expect(await errors(() => client.call('setPaused', 'yes' as never).then(() => undefined))).toMatch(/^bad-argument: setPaused: params must be an array/);
     expect(await errors(() => client.call('stopService', ['com.example.nope']).then(() => undefined))).toMatch(/no job labelled "com.example.nope"/);
     expect(await errors(() => client.call('unsubscribe', [99]).then(() => undefined))).toMatch(/^bad-argument: unsubscribe: no subscription 99/);

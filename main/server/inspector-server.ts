@@ -9,10 +9,11 @@ import type { Duplex } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
-import { BRIDGE_SOCKET_PATH, MAX_REQUEST_BYTES } from '../../app/bridge/protocol';
+import { BRIDGE_SOCKET_PATH, DOWNLOAD_PATH_PREFIX, MAX_REQUEST_BYTES, UPLOAD_PATH } from '../../app/bridge/protocol';
 import type { BridgeHost } from '../host/bridge-host';
 import { serveBridgeSocket } from './bridge-socket';
 import { contentSecurityPolicy } from './csp';
+import { DownloadTickets, receiveUpload } from './file-transfer';
 import { headerRefusal, LOOPBACK_HOST, newToken, tokenMatches } from './security';
 import { resolveStaticFile, sendStaticFile } from './static-files';
 
@@ -60,6 +61,10 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
   const log = options.log ?? ((line: string) => console.warn(`xpc-inspector serve: ${line}`));
   const indexFile = join(options.rendererDir, 'index.html');
 
+  // Exports of this page become one-time downloads; files to open arrive as uploads.
+  const downloads = new DownloadTickets(() => token);
+  options.host.useFileAccess(downloads.fileAccess());
+
   const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_REQUEST_BYTES, perMessageDeflate: false });
   sockets.on('connection', (socket) => serveBridgeSocket(socket, options.host, log));
 
@@ -77,11 +82,12 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
   const handleHttp = (request: IncomingMessage, response: ServerResponse): void => {
     const refusal = headerRefusal(request.headers, boundPort);
     if (refusal !== undefined) return reply(response, 403, refusal);
+    const url = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}:${boundPort}`);
+    if (url.pathname === UPLOAD_PATH || url.pathname.startsWith(DOWNLOAD_PATH_PREFIX)) return handleTransfer(request, response, url);
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('Allow', 'GET, HEAD');
       return reply(response, 405, `${request.method ?? ''} is not allowed`);
     }
-    const url = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}:${boundPort}`);
     const headOnly = request.method === 'HEAD';
     setSecurityHeaders(response);
     if (url.pathname === '/' || url.pathname === '/index.html') {
@@ -98,8 +104,33 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
     sendStaticFile(response, file, headOnly);
   };
 
+  /** Uploads (POST) and downloads (GET), both only with the token. */
+  const handleTransfer = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
+    for (const [name, value] of Object.entries(COMMON_HEADERS)) response.setHeader(name, value);
+    if (!tokenMatches(url.searchParams.get('token'), token)) {
+      request.resume();
+      return reply(response, 401, 'missing or wrong token');
+    }
+    const upload = url.pathname === UPLOAD_PATH;
+    const allowed = upload ? 'POST' : 'GET';
+    if (request.method !== allowed) {
+      request.resume();
+      response.setHeader('Allow', allowed);
+      return reply(response, 405, `${request.method ?? ''} is not allowed on ${url.pathname}`);
+    }
+    const done = upload
+      ? receiveUpload(request, response, options.host.captures.files, url.searchParams.get('name'))
+      : downloads.serve(url.pathname.slice(DOWNLOAD_PATH_PREFIX.length), response, log);
+    done.catch((error: unknown) => {
+      log(`${url.pathname} failed: ${(error as Error).message}`);
+      if (!response.headersSent) reply(response, 500, 'internal error');
+      else response.destroy();
+    });
+  };
+
   const setSecurityHeaders = (response: ServerResponse): void => {
-    const sources = [`ws://${LOOPBACK_HOST}:${boundPort}`, `ws://localhost:${boundPort}`];
+    // 'self': the page uploads files to open with fetch (UPLOAD_PATH).
+    const sources = [`ws://${LOOPBACK_HOST}:${boundPort}`, `ws://localhost:${boundPort}`, "'self'"];
     response.setHeader('Content-Security-Policy', contentSecurityPolicy(sources));
     for (const [name, value] of Object.entries(COMMON_HEADERS)) response.setHeader(name, value);
   };
@@ -135,6 +166,7 @@ export async function startInspectorServer(options: InspectorServerOptions): Pro
     address: bound.address,
     token,
     close: async () => {
+      downloads.dispose();
       for (const client of sockets.clients) client.terminate();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
       server.closeAllConnections();

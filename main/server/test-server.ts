@@ -11,7 +11,7 @@ import { startBrowserMode, type BrowserMode, type BrowserModeOptions } from './b
 
 export async function startTestServer(options: BrowserModeOptions = {}): Promise<BrowserMode & { dispose(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'xpci-server-'));
-  const mode = await startBrowserMode({ socketPath: join(dir, 'broker.sock'), log: () => undefined, ...options });
+  const mode = await startBrowserMode({ socketPath: join(dir, 'broker.sock'), capturesDir: join(dir, 'captures'), log: () => undefined, ...options });
   return {
     ...mode,
     dispose: async () => {

@@ -12,6 +12,7 @@ export interface ServeOptions {
   readonly port: string;
   readonly host: string;
   readonly socket?: string;
+  readonly captures?: string;
   readonly open: boolean;
 }
 
@@ -23,6 +24,7 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'TCP port (0 picks a free one)', '0')
     .option('--host <address>', `address to listen on; only ${LOOPBACK_HOST} is allowed`, LOOPBACK_HOST)
     .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory)")
+    .option('--captures <dir>', 'where the live capture is journaled and interrupted ones are found (default: the per-user captures directory)')
     .option('--no-open', 'only print the URL, do not open a browser')
     .action(async (options: ServeOptions) => {
       const mode = await startServing(options);
@@ -36,7 +38,7 @@ export function registerServe(program: Command): void {
 export async function startServing(options: Omit<ServeOptions, 'open'>): Promise<BrowserMode> {
   const port = parsePort(options.port);
   if (options.host !== LOOPBACK_HOST) throw new Error(`--host ${options.host}: browser mode listens on ${LOOPBACK_HOST} only`);
-  return startBrowserMode({ jobsDir: options.jobs, socketPath: options.socket, port, hostname: options.host });
+  return startBrowserMode({ jobsDir: options.jobs, socketPath: options.socket, capturesDir: options.captures, port, hostname: options.host });
 }
 
 /** Keeps serving until SIGINT/SIGTERM, then stops the server, the broker and its services. */

@@ -1,0 +1,59 @@
+/**
+ * Text that xpc_copy_description printed (lldb `po`, logs), made into a capture so it opens
+ * like any other: one message per description found, on one connection named after the file.
+ * Nothing is known of the processes or timing, so the messages come from pid 0 at time 0, in
+ * the order they appear in the text.
+ */
+import { readFile } from 'node:fs/promises';
+import type { WireEvent } from '../../app/bridge/contract';
+import { importDescriptions, type DescriptionIssue } from '../../app/capture/description-import';
+import { createCaptureHeader } from '../../app/capture/format';
+import { encodedSize } from '../../app/xpc/codec';
+import { toXpcJson } from '../../app/xpc/json';
+import { summarizeXpc } from '../broker/summary';
+import { writeCaptureFile } from '../capture/export';
+
+/** Largest description file read (descriptions are pasted text, not captures). */
+export const MAX_DESCRIPTION_BYTES = 64 * 1024 * 1024;
+
+export interface DescriptionCapture {
+  readonly messages: number;
+  /** Descriptions that could not be read, with their line numbers. */
+  readonly errors: readonly DescriptionIssue[];
+}
+
+/** Reads the descriptions in `input` and writes them as a capture to `output`. */
+export async function descriptionsToCapture(input: string, output: string, fileName: string): Promise<DescriptionCapture> {
+  const bytes = await readFile(input);
+  if (bytes.length > MAX_DESCRIPTION_BYTES) throw new Error(`${fileName}: ${bytes.length} bytes is more description text than XPC Inspector reads (${MAX_DESCRIPTION_BYTES} bytes)`);
+  const text = bytes.toString('utf8');
+  const result = importDescriptions(text);
+  if (result.messages.length === 0 && result.errors.length === 0) {
+    return { messages: 0, errors: [{ line: 1, message: 'no XPC description found (expected text like <dictionary: 0x…> { count = …, contents = … })' }] };
+  }
+  const service = fileName;
+  const events: WireEvent[] = [
+    { seq: 1, t: 0, kind: 'connection-opened', connection: 1, clientPid: 0, service, privileged: false, api: 'connection', viaEndpoint: false },
+  ];
+  result.messages.forEach((message, index) => {
+    events.push({
+      seq: index + 2,
+      t: 0,
+      kind: 'message-sent',
+      message: index + 1,
+      connection: 1,
+      messageKind: 'message',
+      fromPid: 0,
+      service,
+      expectsReply: false,
+      sync: false,
+      size: encodedSize(message.value),
+      boosting: false,
+      value: toXpcJson(message.value),
+      summary: summarizeXpc(message.value),
+    });
+  });
+  const header = createCaptureHeader(Date.now(), { kind: 'description-import', file: fileName });
+  await writeCaptureFile(output, header, events);
+  return { messages: result.messages.length, errors: result.errors };
+}
