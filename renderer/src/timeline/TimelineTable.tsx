@@ -17,7 +17,7 @@ import {
 } from '@tanstack/react-table';
 import { NONE } from '../../../app/model';
 import { ArrowDownIcon } from '../components/icons';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi, type SortState } from '../state/ui-store';
 import { TIMELINE_COLUMNS, type ColumnMeta, type RowRef } from './columns';
 import { ColumnMenu } from './ColumnMenu';
@@ -94,7 +94,7 @@ export function TimelineTable() {
 
   // How long rendering takes decides how often the stream re-renders (see LiveSession).
   useLayoutEffect(() => {
-    live.noteRenderCost(performance.now() - renderStarted);
+    shown.noteRenderCost(performance.now() - renderStarted);
   });
 
   // Live follow: after every frame, show the newest row — unless something scrolled the view up
@@ -135,8 +135,8 @@ export function TimelineTable() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [jumpTarget]);
 
-  const selectedSlot = selectedRow !== undefined && live.model.rows.has(selectedRow) ? live.model.rows.slot(selectedRow) : -1;
-  const relatedRow = selectedSlot >= 0 ? live.model.rows.link[selectedSlot]! : NONE;
+  const selectedSlot = selectedRow !== undefined && shown.model.rows.has(selectedRow) ? shown.model.rows.slot(selectedRow) : -1;
+  const relatedRow = selectedSlot >= 0 ? shown.model.rows.link[selectedSlot]! : NONE;
 
   const onRowMouseDown = useCallback(
     (row: number, event: MouseEvent) => {
@@ -150,8 +150,8 @@ export function TimelineTable() {
 
   const onRowDoubleClick = useCallback(
     (row: number) => {
-      const link = live.model.rows.link[live.model.rows.slot(row)]!;
-      if (link !== NONE && live.model.rows.has(link)) select(link);
+      const link = shown.model.rows.link[shown.model.rows.slot(row)]!;
+      if (link !== NONE && shown.model.rows.has(link)) select(link);
     },
     [select],
   );
@@ -273,7 +273,7 @@ export function TimelineTable() {
                 selected={ref.row === selectedRow}
                 related={ref.row === relatedRow}
                 columns={visibleColumns}
-                stamp={live.rowChanged(ref.row) ? frame : 0}
+                stamp={shown.rowChanged(ref.row) ? frame : 0}
                 onMouseDown={onRowMouseDown}
                 onDoubleClick={onRowDoubleClick}
               />
@@ -282,10 +282,10 @@ export function TimelineTable() {
         </div>
         {order.length === 0 && (
           <div className="empty-state">
-            {filterText.trim() !== '' && live.model.rows.count > 0 ? (
+            {filterText.trim() !== '' && shown.model.rows.count > 0 ? (
               <>
                 <div className="title">No rows match the filter</div>
-                <div>{live.model.rows.count.toLocaleString('en')} rows are hidden by “{filterText}”.</div>
+                <div>{shown.model.rows.count.toLocaleString('en')} rows are hidden by “{filterText}”.</div>
               </>
             ) : (
               <>
@@ -304,6 +304,12 @@ export function TimelineTable() {
           onClick={() => {
             // Live means arrival order: a sort is dropped.
             setSort(undefined);
+            // Land on the newest row first, so the follow effect does not read the old position as the user scrolling up.
+            const element = scrollRef.current;
+            if (element !== null) {
+              element.scrollTop = element.scrollHeight;
+              followTop.current = element.scrollTop;
+            }
             setFollowLive(true);
             select(undefined);
           }}

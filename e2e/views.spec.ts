@@ -1,0 +1,163 @@
+/**
+ * The views beyond the basic scenarios, on the live demo traffic of `xpc-inspector serve`:
+ * following the live tail and leaving it, column visibility, widths and sorting, the detail
+ * pane's description, wire bytes and copy action, the services table, keyboard navigation and
+ * the marks on the transaction chart.
+ */
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const rows = (page: Page): Locator => page.getByTestId('message-row');
+
+async function rowCount(page: Page): Promise<number> {
+  return Number((await page.getByTestId('match-count').innerText()).replace(/[^\d]/g, ''));
+}
+
+/** The text of a table cell by its column header. */
+async function cell(table: Locator, row: Locator, header: string): Promise<string> {
+  const headers = await table.locator('thead th').allInnerTexts();
+  const index = headers.findIndex((h) => h.trim() === header);
+  if (index < 0) throw new Error(`no column "${header}" among ${JSON.stringify(headers)}`);
+  return (await row.locator('td').nth(index).innerText()).trim();
+}
+
+/** A latency cell ("681 µs", "22.8 ms", "1.2 s") in nanoseconds; empty cells are undefined. */
+function latencyNs(text: string): number | undefined {
+  const match = /^([\d.,]+)\s*(ns|µs|us|ms|s)$/.exec(text.trim());
+  if (!match) return undefined;
+  const scale = { ns: 1, µs: 1e3, us: 1e3, ms: 1e6, s: 1e9 }[match[2] as 'ns' | 'µs' | 'us' | 'ms' | 's'];
+  return Number(match[1]!.replace(/,/g, '')) * scale;
+}
+
+test('scrolling up leaves the live tail where it is, and Jump to live follows it again', async ({ app }) => {
+  await expect.poll(() => rowCount(app), { timeout: 30_000 }).toBeGreaterThan(80);
+  const timeline = app.getByTestId('timeline');
+  await expect(app.getByTestId('jump-to-live')).toBeHidden();
+  await timeline.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(app.getByTestId('jump-to-live')).toBeVisible();
+  const firstShown = await rows(app).first().locator('div').first().innerText();
+  await app.waitForTimeout(1500);
+  // New rows keep arriving, but the rows the user scrolled to stay put.
+  expect(await rows(app).first().locator('div').first().innerText()).toBe(firstShown);
+  await app.screenshot({ path: test.info().outputPath('scrolled-up.png') });
+  await app.getByTestId('jump-to-live').click();
+  await expect(app.getByTestId('jump-to-live')).toBeHidden();
+  await expect
+    .poll(() => timeline.evaluate((el) => el.scrollHeight - el.clientHeight - el.scrollTop), { timeout: 5000 })
+    .toBeLessThan(40);
+});
+
+test('columns can be hidden, shown again, resized and sorted', async ({ app }) => {
+  await expect(rows(app).first()).toBeVisible();
+  // A sorted header's name carries its arrow ("Latency ▲").
+  const header = (title: string): Locator => app.getByRole('columnheader', { name: new RegExp(`^${title}( [▲▼])?$`) });
+  await expect(header('Size')).toBeVisible();
+
+  await app.getByTestId('columns-button').click();
+  const menu = app.getByTestId('column-menu');
+  await menu.getByRole('menuitemcheckbox', { name: 'Size' }).click();
+  await app.keyboard.press('Escape');
+  await expect(header('Size')).toHaveCount(0);
+  await app.getByTestId('columns-button').click();
+  await expect(menu.getByRole('menuitemcheckbox', { name: 'Size' })).toHaveAttribute('aria-checked', 'false');
+  await menu.getByRole('menuitemcheckbox', { name: 'Size' }).click();
+  await app.keyboard.press('Escape');
+  await expect(header('Size')).toBeVisible();
+
+  const service = header('Service');
+  const before = (await service.boundingBox())!;
+  const handle = (await service.locator('.resizer').boundingBox())!;
+  await app.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await app.mouse.down();
+  await app.mouse.move(handle.x + handle.width / 2 + 90, handle.y + handle.height / 2, { steps: 6 });
+  await app.mouse.up();
+  const after = (await service.boundingBox())!;
+  expect(after.width - before.width).toBeGreaterThan(70);
+  expect(after.width - before.width).toBeLessThan(110);
+
+  await app.getByTestId('filter-input').fill('kind:reply');
+  await expect.poll(() => rowCount(app), { timeout: 20_000 }).toBeGreaterThan(5);
+  await app.getByTestId('pause-button').click();
+  await header('Latency').click();
+  await expect(header('Latency')).toHaveAttribute('aria-sort', /ascending|descending/);
+  const direction = await header('Latency').getAttribute('aria-sort');
+  const latencyIndex = (await app.getByRole('columnheader').allInnerTexts()).findIndex((t) => t.trim().startsWith('Latency'));
+  const shown = (await rows(app).evaluateAll((els, i) => els.map((el) => (el.children[i] as HTMLElement | undefined)?.innerText ?? ''), latencyIndex))
+    .map(latencyNs)
+    .filter((v): v is number => v !== undefined);
+  expect(shown.length).toBeGreaterThan(3);
+  const ordered = [...shown].sort((a, b) => (direction === 'ascending' ? a - b : b - a));
+  expect(shown).toEqual(ordered);
+  await app.screenshot({ path: test.info().outputPath('sorted-by-latency.png') });
+});
+
+test('the detail pane shows the description text and the frame bytes, and copies the payload as XPC-JSON', async ({ app, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await app.getByTestId('filter-input').fill('service:com.example.echo kind:message');
+  const request = rows(app).first();
+  await expect(request).toBeVisible({ timeout: 20_000 });
+  await app.getByTestId('pause-button').click();
+  await request.click();
+  const detail = app.getByTestId('detail-pane');
+
+  await detail.getByRole('button', { name: 'Description', exact: true }).click();
+  await expect(detail.getByTestId('description')).toContainText(/<dictionary: 0x[0-9a-f]+> \{ count = \d+, transaction: \d, voucher = .*, contents =/);
+  await expect(detail.getByTestId('description')).toContainText('"text" => <string: ');
+
+  await detail.getByRole('button', { name: 'Hex', exact: true }).click();
+  const hex = detail.getByTestId('hex-dump');
+  // The RemoteXPC frame magic 0x29b00b92 and the XPC payload magic 0x42133742, little-endian.
+  await expect(hex).toContainText('92 0b b0 29');
+  await expect(hex).toContainText('42 37 13 42');
+
+  await detail.getByTestId('copy-xpc-json').click();
+  const copied = JSON.parse(await app.evaluate(() => navigator.clipboard.readText())) as Record<string, unknown>;
+  expect(typeof copied.text).toBe('string');
+  await app.screenshot({ path: test.info().outputPath('detail-description.png') });
+});
+
+test('arrow keys move the selection through the timeline and Escape clears it', async ({ app }) => {
+  await expect.poll(() => rowCount(app), { timeout: 20_000 }).toBeGreaterThan(10);
+  await app.getByTestId('pause-button').click();
+  await rows(app).nth(2).click();
+  const selected = app.locator('[data-testid="message-row"][aria-selected="true"]');
+  const first = (await selected.getAttribute('data-seq'))!;
+  await app.keyboard.press('ArrowDown');
+  await expect(selected).not.toHaveAttribute('data-seq', first);
+  await app.keyboard.press('ArrowUp');
+  await expect(selected).toHaveAttribute('data-seq', first);
+  await app.keyboard.press('Escape');
+  await expect(selected).toHaveCount(0);
+  await app.keyboard.press('Control+f');
+  await expect(app.getByTestId('filter-input')).toBeFocused();
+});
+
+test('the services table shows state, pid, launches, crashes and why the flaky service last exited', async ({ app }) => {
+  await app.getByTestId('nav-services').click();
+  const table = app.getByTestId('services-table');
+  const echo = table.locator('[data-testid="service-row"][data-service="com.example.echo"]');
+  await expect(echo).toHaveAttribute('data-state', /running|idle/, { timeout: 20_000 });
+  expect(Number(await cell(table, echo, 'PID'))).toBeGreaterThan(1);
+  expect(Number(await cell(table, echo, 'Launches'))).toBeGreaterThanOrEqual(1);
+
+  const flaky = table.locator('[data-testid="service-row"][data-service="com.example.flaky"]');
+  await expect.poll(async () => Number(await cell(table, flaky, 'Crashes')), { timeout: 45_000 }).toBeGreaterThan(0);
+  expect(await cell(table, flaky, 'Last exit')).toMatch(/SIGABRT|crash/i);
+  await app.screenshot({ path: test.info().outputPath('services.png') });
+
+  // Stopping a service ends its process; the next message launches it again.
+  const pid = await cell(table, echo, 'PID');
+  await echo.getByTestId('stop-service').click();
+  await expect.poll(() => cell(table, echo, 'PID'), { timeout: 20_000 }).not.toBe(pid);
+});
+
+test('the transaction chart marks launches and idle exits on its time axis', async ({ app }) => {
+  await app.getByTestId('nav-transactions').click();
+  // The echo demo idle-exits after 20 s without work only if traffic pauses; the ticker job
+  // launches on demand, so its chart carries a launch mark at once.
+  const chart = app.locator('[data-testid="transaction-chart"][data-service="com.example.ticker"]');
+  await expect(chart).toBeVisible({ timeout: 20_000 });
+  await expect(chart.locator('g.mark.launch').first()).toBeAttached({ timeout: 20_000 });
+  await expect(chart.locator('g.mark.launch title').first()).toContainText(/s — /);
+  await app.screenshot({ path: test.info().outputPath('transactions-marks.png') });
+});
