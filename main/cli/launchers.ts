@@ -25,8 +25,14 @@ export function findElectronBinary(fromDir: string): { path: string } | { reason
   return { path };
 }
 
-/** /usr/bin/chromium, else chromium / chromium-browser / google-chrome on PATH. */
+/** Names the browser `start` opens in browser mode: a path, or `none` to only print the URL. */
+export const ENV_BROWSER = 'XPC_INSPECTOR_BROWSER';
+
+/** $XPC_INSPECTOR_BROWSER, else /usr/bin/chromium, else chromium / chromium-browser / google-chrome on PATH. */
 export function findChromium(): string | undefined {
+  const chosen = process.env[ENV_BROWSER];
+  if (chosen === 'none') return undefined;
+  if (chosen !== undefined && chosen !== '') return isExecutable(chosen) ? chosen : undefined;
   const candidates = ['/usr/bin/chromium'];
   for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
     for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) candidates.push(join(dir, name));

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { electronMainBundle, findPackageRoot } from '../../server/paths';
-import { findChromium, findElectronBinary, launchChromiumApp } from '../launchers';
+import { ENV_BROWSER, findChromium, findElectronBinary, launchChromiumApp } from '../launchers';
 import { startServing, untilSignalled } from './serve';
 
 interface StartOptions {
@@ -23,6 +23,7 @@ export function registerStart(program: Command): void {
     .description('open the inspector: the Electron app, or browser mode when Electron is not installed')
     .option('--jobs <dir>', 'directory of launchd job plists to run (default: the demo jobs)')
     .option('--socket <path>', "the broker's Unix socket, in browser mode (default: the per-user runtime directory)")
+    .addHelpText('after', `\nIn browser mode the UI opens in Chromium's app mode; set ${ENV_BROWSER} to another browser executable, or to none to only print the URL.`)
     .action(async (options: StartOptions) => {
       const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
       const electron = findElectronBinary(root);
@@ -53,7 +54,9 @@ async function runBrowserMode(options: StartOptions): Promise<void> {
   const mode = await startServing({ jobs: options.jobs, socket: options.socket, port: '0', host: '127.0.0.1' });
   const chromium = findChromium();
   if (chromium === undefined) {
-    console.log('Falling back to browser mode; no Chromium found, so open this URL in a browser:');
+    const chosen = process.env[ENV_BROWSER];
+    const why = chosen === 'none' ? `${ENV_BROWSER}=none` : chosen ? `${ENV_BROWSER}=${chosen} is not an executable` : 'no Chromium found';
+    console.log(`Falling back to browser mode; ${why}, so open this URL in a browser:`);
     console.log(mode.url);
     await untilSignalled(mode);
     return;

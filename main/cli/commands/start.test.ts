@@ -1,0 +1,89 @@
+/**
+ * `xpc-inspector start` where the Electron binary is missing: it falls back to browser mode and
+ * says which way it went — the URL printed when there is no browser to open, the URL kept
+ * serving when the browser fails to start. Runs the built CLI (`npm run build`) as a real
+ * process with its real broker and demo services.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '..', '..', '..');
+const cli = join(root, 'bin', 'xpc-inspector.mjs');
+
+interface Started {
+  readonly child: ChildProcess;
+  output(): string;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+const running: { child: ChildProcess; dir: string }[] = [];
+
+afterEach(async () => {
+  for (const { child, dir } of running.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function start(browser: string): Started {
+  const dir = mkdtempSync(join(tmpdir(), 'xpci-start-'));
+  const child = spawn(process.execPath, [cli, 'start', '--socket', join(dir, 'b.sock')], {
+    cwd: root,
+    // No Electron binary at this path, whatever the machine has installed.
+    env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(dir, 'no-electron'), XPC_INSPECTOR_BROWSER: browser },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push({ child, dir });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  return {
+    child,
+    output: () => output,
+    waitFor: (pattern, timeoutMs = 20_000) =>
+      new Promise((resolvePattern, reject) => {
+        const check = (): boolean => {
+          const match = pattern.exec(output);
+          if (match) resolvePattern(match);
+          return match !== null;
+        };
+        if (check()) return;
+        const timer = setInterval(() => check() && clearInterval(timer), 50);
+        setTimeout(() => {
+          clearInterval(timer);
+          reject(new Error(`start printed nothing matching ${pattern} in ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+      }),
+  };
+}
+
+const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/;
+
+describe.skipIf(!existsSync(join(root, 'out', 'main', 'cli.mjs')))('xpc-inspector start without Electron', () => {
+  it('serves browser mode and prints the URL when there is no browser to open', async () => {
+    const started = start('none');
+    const [, url] = await started.waitFor(URL_LINE);
+    expect(started.output()).toMatch(/Electron is not available: .*binary/);
+    expect(started.output()).toContain('XPC_INSPECTOR_BROWSER=none, so open this URL in a browser');
+    const page = await fetch(url!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    // The token is what lets the page in.
+    expect((await fetch(url!.replace(/token=[\w-]+/, 'token=wrong'))).status).toBe(401);
+  }, 40_000);
+
+  it('keeps serving, and says so, when the browser fails to start', async () => {
+    const started = start('/bin/false');
+    await started.waitFor(/Chromium exited with code 1; still serving at (http:\S+)/);
+    const [, url] = URL_LINE.exec(started.output())!;
+    expect((await fetch(url!)).status).toBe(200);
+    expect(started.child.exitCode).toBeNull();
+  }, 40_000);
+});
