@@ -8,6 +8,8 @@
  *    the page's time spent in long tasks (> 50 ms), and frame times while streaming;
  *  - scroll: 1M timeline rows delivered at once (bench/ui/load-bridge.ts stands in for the
  *    host here, so only the renderer is measured), then wheel-scrolling through them.
+ * UI_BENCH_PROFILE=FILE writes a CPU profile of the page during the live stage, UI_BENCH_TRACE=FILE
+ * a Chromium trace (open it in chrome://tracing or summarise it by event name).
  * Baseline, same run: frame times of the same page with no events at all. Targets (DESIGN.md):
  * no event lost at 50k/s for 60 s; scrolling 1M rows with frame p95 ≤ 16.7 ms.
  */
@@ -193,6 +195,8 @@ async function runLive(): Promise<LiveResult> {
       await profiler.send('Profiler.enable');
       await profiler.send('Profiler.start');
     }
+    const tracePath = process.env.UI_BENCH_TRACE;
+    if (tracePath) await browser.startTracing(page, { path: tracePath, categories: ['devtools.timeline', 'v8', 'blink'] });
     const running = ask<{ sent: number; replied: number; seconds: number; behind: number }>({ cmd: 'run', rate: RATE / eventsPerRequest, seconds: DURATION_S });
     const frames: number[] = [];
     let done = false;
@@ -204,6 +208,10 @@ async function runLive(): Promise<LiveResult> {
       console.log(`  ${String(second).padStart(3)} s: ${describe(chunk)}; ${(await modelEvents(page)).toLocaleString('en')} events applied`);
     }
     const load = await running;
+    if (tracePath) {
+      await browser.stopTracing();
+      console.log(`  renderer trace written to ${tracePath}`);
+    }
     if (profiler) {
       const { profile } = await profiler.send('Profiler.stop');
       writeFileSync(process.env.UI_BENCH_PROFILE!, JSON.stringify(profile));
