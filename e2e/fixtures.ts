@@ -5,7 +5,7 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +20,22 @@ export interface ServedInspector {
   output(): string;
 }
 
+export interface ServeOptions {
+  /** Runs before the server starts, with its (empty) captures directory: e.g. to leave an interrupted journal there. */
+  readonly prepareCaptures?: (capturesDir: string) => void;
+}
+
 /** Starts `xpc-inspector serve --no-open --port 0` and resolves with the URL it prints. */
-export async function serveInspector(extraArgs: readonly string[] = []): Promise<{ served: ServedInspector; stop(): Promise<void> }> {
+export async function serveInspector(extraArgs: readonly string[] = [], options: ServeOptions = {}): Promise<{ served: ServedInspector; stop(): Promise<void> }> {
   for (const built of ['out/main/cli.mjs', 'out/renderer/index.html']) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` before the e2e tests`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'xpci-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--no-open', '--port', '0', '--socket', join(dir, 'broker.sock'), ...extraArgs], {
+  // A private captures directory: the live journal goes there, and no other run's journals are offered.
+  const captures = join(dir, 'captures');
+  mkdirSync(captures, { mode: 0o700 });
+  options.prepareCaptures?.(captures);
+  const child: ChildProcess = spawn(process.execPath, [cli, 'serve', '--no-open', '--port', '0', '--socket', join(dir, 'broker.sock'), '--captures', captures, ...extraArgs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,8 +1,8 @@
 /**
  * Text that xpc_copy_description printed (lldb `po`, logs), made into a capture so it opens
  * like any other: one message per description found, on one connection named after the file.
- * Nothing is known of the processes or timing, so the messages come from pid 0 at time 0, in
- * the order they appear in the text.
+ * Nothing is known of the processes or timing, so the messages come from a process named
+ * "description text" (pid 0) at time 0, in the order they appear in the text.
  */
 import { readFile } from 'node:fs/promises';
 import type { WireEvent } from '../../app/bridge/contract';
@@ -15,6 +15,9 @@ import { writeCaptureFile } from '../capture/export';
 
 /** Largest description file read (descriptions are pasted text, not captures). */
 export const MAX_DESCRIPTION_BYTES = 64 * 1024 * 1024;
+
+/** The process the messages are shown as coming from: the text says nothing of who sent them. */
+export const DESCRIBED_PROCESS = 'description text';
 
 export interface DescriptionCapture {
   readonly messages: number;
@@ -33,11 +36,12 @@ export async function descriptionsToCapture(input: string, output: string, fileN
   }
   const service = fileName;
   const events: WireEvent[] = [
-    { seq: 1, t: 0, kind: 'connection-opened', connection: 1, clientPid: 0, service, privileged: false, api: 'connection', viaEndpoint: false },
+    { seq: 1, t: 0, kind: 'process-attached', process: { pid: 0, uid: 0, gid: 0, name: DESCRIBED_PROCESS }, processType: 'app' },
+    { seq: 2, t: 0, kind: 'connection-opened', connection: 1, clientPid: 0, service, privileged: false, api: 'connection', viaEndpoint: false },
   ];
   result.messages.forEach((message, index) => {
     events.push({
-      seq: index + 2,
+      seq: index + 3,
       t: 0,
       kind: 'message-sent',
       message: index + 1,

@@ -146,7 +146,7 @@ describe('opening captures in browser mode', () => {
     const result = await call<OpenCaptureResult>('openCapture', [{ format: 'description', file: uploaded.file }]);
     expect(result.status).toBe('opened');
     const session = (result as Extract<OpenCaptureResult, { status: 'opened' }>).session;
-    expect(session.capture).toMatchObject({ sourceKind: 'description-import', events: 3 });
+    expect(session.capture).toMatchObject({ sourceKind: 'description-import', events: 4 });
     const sent = (await readAll(session.id)).filter((e) => e.kind === 'message-sent');
     expect(sent.map((e) => (e as { summary: string }).summary)).toEqual([expect.stringContaining('ping'), expect.stringContaining('pong')]);
   });

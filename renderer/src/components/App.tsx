@@ -3,6 +3,10 @@ import { useEffect } from 'react';
 import { useUi } from '../state/ui-store';
 // Composer: the panel beside the current view (opened from the toolbar).
 import { ComposerPanel } from '../composer/ComposerPanel';
+import { ImportProblemSheet } from '../captures/ImportProblemSheet';
+import { InterruptedNotice } from '../captures/InterruptedNotice';
+import { TabBar } from '../captures/TabBar';
+import '../captures/captures.css';
 import { TimelineView } from '../timeline/TimelineView';
 import { ConnectionsView } from '../views/ConnectionsView';
 import { ServicesView } from '../views/ServicesView';
@@ -15,6 +19,7 @@ import { Toolbar } from './Toolbar';
 export function App() {
   const view = useUi((s) => s.view);
   const theme = useUi((s) => s.theme);
+  const activeTab = useUi((s) => s.activeTab);
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -23,7 +28,10 @@ export function App() {
   return (
     <div className="app">
       <Toolbar />
-      <div className="app-body">
+      <TabBar />
+      <InterruptedNotice />
+      {/* Keyed by tab: every view starts afresh on the session it shows. */}
+      <div className="app-body" key={activeTab}>
         <Sidebar />
         <main className="content" data-view={view}>
           {view === 'timeline' && <TimelineView />}
@@ -36,6 +44,7 @@ export function App() {
       </div>
       <StatusBar />
       <Notices />
+      <ImportProblemSheet />
     </div>
   );
 }

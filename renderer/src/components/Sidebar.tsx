@@ -1,7 +1,7 @@
 /** Navigation between the views, and the services at a glance (click one to see its traffic). */
 import type { ReactElement } from 'react';
 import { formatCount } from '../../../app/model';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi, type ViewName } from '../state/ui-store';
 import { applyFilterText } from '../timeline/FilterBar';
 import { allServices } from '../views/ServicesView';
@@ -13,7 +13,7 @@ export function Sidebar() {
   const view = useUi((s) => s.view);
   const setView = useUi((s) => s.setView);
   const filterText = useUi((s) => s.filterText);
-  const model = live.model;
+  const model = shown.model;
   const services = allServices();
   const connections = model.connections();
   const openConnections = connections.filter((c) => c.state !== 'canceled' && c.state !== 'invalidated').length;

@@ -1,15 +1,16 @@
 /** Event rate, totals, and what the view no longer shows (dropped from view, missed, backlog). */
 import { formatBytes, formatCount } from '../../../app/model';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 
 export function StatusBar() {
   useUi((s) => s.tick);
-  const model = live.model;
+  const model = shown.model;
   const totals = model.totals;
-  const rate = live.rate.perSecond();
+  const rate = shown.rate.perSecond();
   const dropped = model.rows.droppedFromView;
-  const backlog = live.backlog;
+  const backlog = shown.backlog;
+  const capture = useUi((s) => (s.session?.mode === 'capture' ? s.session.capture : undefined));
   return (
     <footer className="statusbar" data-testid="status-bar">
       <span className="item" data-testid="event-rate">
@@ -29,6 +30,12 @@ export function StatusBar() {
       </span>
       <span className="item">{formatBytes(totals.bytes)}</span>
       <span className="spacer" />
+      {capture !== undefined && (
+        <span className={`item ${capture.skippedLines > 0 || !capture.complete ? 'warn' : ''}`} data-testid="capture-status">
+          read-only · {capture.complete ? 'closed cleanly' : capture.truncated ? 'interrupted' : 'no end line'}
+          {capture.skippedLines > 0 ? ` · ${formatCount(capture.skippedLines)} bad lines skipped` : ''}
+        </span>
+      )}
       {backlog > 0 && <span className="item warn">catching up: {formatCount(backlog)} events queued</span>}
       {totals.missedEvents + totals.missedBeforeStart > 0 && (
         <span className="item warn" title="Events the host no longer held when this window asked for them (the capture on disk has them)">

@@ -4,6 +4,8 @@ import { clearTimeline, togglePause } from '../state/session';
 import { AutoThemeIcon, MoonIcon, PauseIcon, PlayIcon, SunIcon, TrashIcon, XpcGlyph } from './icons';
 // Composer: its toolbar entry point.
 import { ComposerButton } from '../composer/ComposerButton';
+import { ExportMenu } from '../captures/ExportMenu';
+import { OpenMenu } from '../captures/OpenMenu';
 
 const NEXT_THEME: Readonly<Record<ThemeChoice, ThemeChoice>> = { system: 'light', light: 'dark', dark: 'system' };
 
@@ -63,6 +65,11 @@ export function Toolbar() {
         )}
         {/* Composer: opens the "send test message" panel. */}
         <ComposerButton />
+      </div>
+      <span className="toolbar-divider" />
+      <div className="toolbar-group">
+        <OpenMenu />
+        <ExportMenu />
       </div>
       <span className="toolbar-spacer" />
       <span className={`status-pill ${status.cls}`} data-testid="link-status" title={link.detail}>

@@ -8,7 +8,7 @@ import { fromXpcJson } from '../../../app/xpc/json';
 import type { XpcValue } from '../../../app/xpc/value';
 import { CopyIcon } from '../components/icons';
 import { useMessageDetail } from '../detail/message-detail';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { rowKind, serviceName } from '../timeline/row-facts';
 import { ResendIcon } from './composer-icons';
@@ -19,9 +19,9 @@ import { resendDraft } from './resend';
 /** `row` is the selected timeline row; only message, reply and error-reply rows get the actions. */
 export function DetailComposerActions({ row }: { readonly row: number }) {
   const capture = useUi((s) => s.session?.mode === 'capture');
-  const rows = live.model.rows;
+  const rows = shown.model.rows;
   const slot = rows.has(row) ? rows.slot(row) : -1;
-  const kind = slot >= 0 ? rowKind(live.model, slot) : 'lifecycle';
+  const kind = slot >= 0 ? rowKind(shown.model, slot) : 'lifecycle';
   const isMessage = kind === 'message' || kind === 'reply' || (kind === 'error' && rows.eventKind[slot] === 0);
   // The host's copy (getMessage) is the message as sent; the row only holds recent payloads.
   const fetched = useMessageDetail(isMessage ? rows.message[slot] : undefined);
@@ -43,7 +43,7 @@ export function DetailComposerActions({ row }: { readonly row: number }) {
     const flags = rows.flags[slot]!;
     const composer = useComposer.getState();
     const draft = resendDraft(
-      { service: serviceName(live.model, slot), expectsReply: (flags & RowFlag.expectsReply) !== 0, sync: (flags & RowFlag.sync) !== 0, payload: value },
+      { service: serviceName(shown.model, slot), expectsReply: (flags & RowFlag.expectsReply) !== 0, sync: (flags & RowFlag.sync) !== 0, payload: value },
       composer.draft.processType,
       useUi.getState().jobs,
     );

@@ -12,7 +12,7 @@ import { fromXpcJson, printXpcJson, XpcJsonError } from '../../../app/xpc/json';
 import type { XpcValue } from '../../../app/xpc/value';
 import { ChevronIcon } from '../components/icons';
 import { ValueTree } from '../detail/ValueTree';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { useComposer, type SendState } from './composer-store';
 import { CopyAsMenu } from './CopyAsMenu';
@@ -89,8 +89,8 @@ function ShowInTimeline({ message }: { readonly message: number }) {
       className="link-button"
       data-testid="composer-show-in-timeline"
       onClick={() => {
-        const row = live.model.rowOfMessage(message);
-        if (row === NONE || !live.model.rows.has(row)) {
+        const row = shown.model.rowOfMessage(message);
+        if (row === NONE || !shown.model.rows.has(row)) {
           notify('info', `Message #${message} is not in the timeline (it has not arrived yet, or the view was cleared).`);
           return;
         }

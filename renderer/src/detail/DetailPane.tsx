@@ -12,7 +12,7 @@ import type { XpcValue } from '../../../app/xpc/value';
 import { CopyIcon } from '../components/icons';
 // Composer: "Edit and resend" (and copy as C) for a captured message.
 import { DetailComposerActions } from '../composer/DetailComposerActions';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { endpointName, messageStyle, rowFlags, rowKind, serviceName } from '../timeline/row-facts';
 import { HexDump } from './HexDump';
@@ -25,7 +25,7 @@ type RightTab = 'hex' | 'description' | 'event';
 export function DetailPane() {
   const selected = useUi((s) => s.selectedRow);
   useUi((s) => s.tick);
-  const model = live.model;
+  const model = shown.model;
   if (selected === undefined) {
     return (
       <div className="detail" data-testid="detail-pane">
@@ -44,7 +44,7 @@ export function DetailPane() {
 }
 
 function RowDetail({ row }: { readonly row: number }) {
-  const model = live.model;
+  const model = shown.model;
   const rows = model.rows;
   const slot = rows.slot(row);
   const kind = rowKind(model, slot);
@@ -177,7 +177,7 @@ function RowDetail({ row }: { readonly row: number }) {
 
 /** The row's facts as event-like JSON, for message rows (whose event is the send). */
 function rowAsEvent(row: number): Record<string, unknown> {
-  const model = live.model;
+  const model = shown.model;
   const rows = model.rows;
   const slot = rows.slot(row);
   const opt = (value: number) => (value === NONE ? undefined : value);
@@ -197,7 +197,7 @@ function rowAsEvent(row: number): Record<string, unknown> {
 }
 
 function DetailHeader({ row }: { readonly row: number }) {
-  const model = live.model;
+  const model = shown.model;
   const rows = model.rows;
   const slot = rows.slot(row);
   const kind = rowKind(model, slot);
@@ -263,7 +263,7 @@ function DetailHeader({ row }: { readonly row: number }) {
 }
 
 function RowFacts({ row }: { readonly row: number }) {
-  const model = live.model;
+  const model = shown.model;
   const rows = model.rows;
   const slot = rows.slot(row);
   const session = useUi.getState().session;

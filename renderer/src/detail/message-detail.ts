@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import type { MessageDetail } from '../../../app/bridge/contract';
 import { getBridge } from '../bridge';
 import { messageOf } from '../state/session';
+import { shownTabId } from '../state/tabs';
 
 export type DetailState =
   | { readonly status: 'none' }
@@ -14,32 +15,35 @@ export type DetailState =
   | { readonly status: 'failed'; readonly error: string };
 
 const CACHE_SIZE = 200;
-const cache = new Map<number, MessageDetail | undefined>();
+/** By session and message id ("live:12"): every tab numbers its messages from 1. */
+const cache = new Map<string, MessageDetail | undefined>();
 
-function remember(message: number, detail: MessageDetail | undefined): void {
-  cache.delete(message);
-  cache.set(message, detail);
+function remember(key: string, detail: MessageDetail | undefined): void {
+  cache.delete(key);
+  cache.set(key, detail);
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
 }
 
 export function useMessageDetail(message: number | undefined): DetailState {
   const [state, setState] = useState<DetailState>({ status: 'none' });
+  const session = shownTabId();
   useEffect(() => {
     if (message === undefined || message < 0) {
       setState({ status: 'none' });
       return;
     }
-    if (cache.has(message)) {
-      setState({ status: 'loaded', detail: cache.get(message) });
+    const key = `${session}:${message}`;
+    if (cache.has(key)) {
+      setState({ status: 'loaded', detail: cache.get(key) });
       return;
     }
     let current = true;
     setState({ status: 'loading' });
     getBridge()
-      .getMessage(message)
+      .getMessage(message, session)
       .then(
         (detail) => {
-          remember(message, detail);
+          remember(key, detail);
           if (current) setState({ status: 'loaded', detail });
         },
         (error: unknown) => {
@@ -49,6 +53,6 @@ export function useMessageDetail(message: number | undefined): DetailState {
     return () => {
       current = false;
     };
-  }, [message]);
+  }, [message, session]);
   return state;
 }

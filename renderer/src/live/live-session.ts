@@ -60,7 +60,7 @@ export class LiveSession {
   connect(bridge: InspectorBridge): void {
     this.stop?.();
     const fromSeq = this.model.totals.lastSeq > 0 ? this.model.totals.lastSeq + 1 : undefined;
-    this.stop = bridge.subscribe((batch) => this.receive(batch), fromSeq);
+    this.stop = bridge.subscribe((batch) => this.accept(batch), fromSeq);
   }
 
   disconnect(): void {
@@ -89,7 +89,8 @@ export class LiveSession {
     this.changed();
   }
 
-  private receive(batch: EventBatch): void {
+  /** Queues a batch for the next frames (from the live subscription, or a page of an opened capture). */
+  accept(batch: EventBatch): void {
     if (batch.lastSeq > this.hostLastSeq) this.hostLastSeq = batch.lastSeq;
     if (batch.events.length > 0) {
       this.queue.push(batch.events);

@@ -4,10 +4,9 @@
  */
 import { menuCommandEvent } from '../../../app/bridge/protocol';
 import { getBridge, onLinkStatus } from '../bridge';
-import { LiveSession } from '../live/live-session';
+import { loadInterrupted } from '../captures/capture-commands';
+import { live, setLiveTitle, shown, shownStamp } from './tabs';
 import { useUi } from './ui-store';
-
-export const live = new LiveSession();
 
 /** How often views other than the timeline re-read the model. */
 const TICK_MS = 250;
@@ -29,16 +28,17 @@ export function startSession(): void {
     useUi.getState().setLink(link);
     if (link.state === 'open') void refreshSessionInfo();
   });
-  live.subscribe(() => useUi.getState().setFrame(live.version));
   let lastTick = -1;
   setInterval(() => {
-    if (live.version !== lastTick) {
-      lastTick = live.version;
-      useUi.getState().setTick(live.version);
+    const now = shownStamp();
+    if (now !== lastTick) {
+      lastTick = now;
+      useUi.getState().setTick(useUi.getState().tick + 1);
     }
   }, TICK_MS);
   live.connect(bridge);
   void refreshSessionInfo();
+  void loadInterrupted();
 
   window.addEventListener(menuCommandEvent('clear'), () => void clearTimeline());
   window.addEventListener(menuCommandEvent('toggle-pause'), () => void togglePause());
@@ -63,6 +63,9 @@ export async function refreshSessionInfo(): Promise<void> {
   try {
     const bridge = getBridge();
     const [session, jobs] = await Promise.all([bridge.getSession(), bridge.listJobs()]);
+    setLiveTitle(session.mode === 'live' ? 'Live' : session.title);
+    // While a capture tab is shown, the live tab's info waits for its turn.
+    if (shown !== live) return;
     ui.setSession(session);
     ui.setJobs(jobs);
   } catch (error) {

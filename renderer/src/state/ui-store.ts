@@ -5,7 +5,7 @@
  * version numbers components subscribe to in order to re-read it.
  */
 import { create } from 'zustand';
-import type { SessionInfo } from '../../../app/bridge/contract';
+import { LIVE_SESSION, type InterruptedCaptureInfo, type OpenCaptureResult, type SessionInfo } from '../../../app/bridge/contract';
 import type { JobSummary } from '../../../app/events/schema';
 import type { FilterError } from '../../../app/filter';
 import type { LinkStatus } from '../bridge';
@@ -19,6 +19,18 @@ export interface Notice {
   readonly kind: 'info' | 'error';
   readonly text: string;
 }
+
+/** A tab of the window: the live session or an opened capture. */
+export interface TabSummary {
+  readonly id: string;
+  readonly title: string;
+  readonly mode: SessionInfo['mode'];
+  /** While a capture's events are still being read: how many so far, of how many. */
+  readonly loading?: { readonly read: number; readonly total: number };
+}
+
+/** A file that could not be opened as it is, shown until the user decides. */
+export type ImportProblem = Extract<OpenCaptureResult, { status: 'invalid' }> & { readonly format: 'capture' | 'description' };
 
 export interface SortState {
   readonly column: string;
@@ -45,6 +57,11 @@ export interface UiState {
   /** Service shown in the transactions view ('' = all). */
   focusedService: string;
   notices: readonly Notice[];
+  tabs: readonly TabSummary[];
+  activeTab: string;
+  importProblem: ImportProblem | undefined;
+  /** Journals of earlier runs that did not close cleanly, offered for reopening. */
+  interrupted: readonly InterruptedCaptureInfo[];
   /** Model version, every applied frame (the timeline follows it). */
   frame: number;
   /** Model version, at most a few times a second (the other views follow it). */
@@ -68,6 +85,9 @@ export interface UiActions {
   setFocusedService(label: string): void;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
+  setTabs(tabs: readonly TabSummary[]): void;
+  setImportProblem(problem: ImportProblem | undefined): void;
+  setInterrupted(captures: readonly InterruptedCaptureInfo[]): void;
   setFrame(frame: number): void;
   setTick(tick: number): void;
 }
@@ -92,6 +112,10 @@ export const useUi = create<UiState & UiActions>()((set, get) => ({
   detailHeight: initial.detailHeight,
   focusedService: '',
   notices: [],
+  tabs: [],
+  activeTab: LIVE_SESSION,
+  importProblem: undefined,
+  interrupted: [],
   frame: 0,
   tick: 0,
 
@@ -127,6 +151,9 @@ export const useUi = create<UiState & UiActions>()((set, get) => ({
     setTimeout(() => get().dismiss(id), kind === 'error' ? 8000 : 4000);
   },
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
+  setTabs: (tabs) => set({ tabs }),
+  setImportProblem: (importProblem) => set({ importProblem }),
+  setInterrupted: (interrupted) => set({ interrupted }),
   setFrame: (frame) => set({ frame }),
   setTick: (tick) => set({ tick }),
 }));

@@ -8,7 +8,7 @@ import { menuCommandEvent } from '../../../app/bridge/protocol';
 import { parseFilter } from '../../../app/filter';
 import { formatCount } from '../../../app/model';
 import { CloseIcon, ColumnsIcon, HelpIcon, SearchIcon } from '../components/icons';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { ColumnMenu } from './ColumnMenu';
 import { FilterHelp } from './FilterHelp';
@@ -17,7 +17,7 @@ export function applyFilterText(text: string): void {
   const result = parseFilter(text);
   const ui = useUi.getState();
   if (result.ok) {
-    live.setFilter(result.filter);
+    shown.setFilter(result.filter);
     ui.setFilter(text, undefined);
   } else {
     ui.setFilter(text, result.error);
@@ -27,11 +27,11 @@ export function applyFilterText(text: string): void {
 /** Rows shown (of held); re-rendered every frame on its own, not the whole bar. */
 function MatchCount({ filtering }: { readonly filtering: boolean }) {
   useUi((s) => s.frame);
-  const shown = live.timeline.rows.length;
-  const held = live.model.rows.count;
+  const matching = shown.timeline.rows.length;
+  const held = shown.model.rows.count;
   return (
     <span className="match-count" data-testid="match-count">
-      {filtering ? `${formatCount(shown)} of ${formatCount(held)}` : `${formatCount(held)} rows`}
+      {filtering ? `${formatCount(matching)} of ${formatCount(held)}` : `${formatCount(held)} rows`}
     </span>
   );
 }

@@ -4,7 +4,7 @@
  * is selected or unselected, or when the columns change.
  */
 import { memo, type MouseEvent } from 'react';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import type { CellRender } from './columns';
 import { rowFlags, rowKind } from './row-facts';
 
@@ -32,7 +32,7 @@ export interface TimelineRowProps {
 }
 
 export const TimelineRow = memo(function TimelineRow({ row, odd, top, width, selected, related, columns, onMouseDown, onDoubleClick }: TimelineRowProps) {
-  const model = live.model;
+  const model = shown.model;
   if (!model.rows.has(row)) return null;
   const slot = model.rows.slot(row);
   const kind = rowKind(model, slot);

@@ -38,6 +38,8 @@ export function TimelineTable() {
   const sort = useUi((s) => s.sort);
   const setSort = useUi((s) => s.setSort);
   const hiddenColumns = useUi((s) => s.hiddenColumns);
+  // A capture does not grow: its last row is the end, not "live".
+  const readOnly = useUi((s) => s.session?.mode === 'capture');
   const columnWidths = useUi((s) => s.columnWidths);
   const setColumnWidths = useUi((s) => s.setColumnWidths);
   const selectedRow = useUi((s) => s.selectedRow);
@@ -314,7 +316,7 @@ export function TimelineTable() {
             select(undefined);
           }}
         >
-          <ArrowDownIcon size={12} /> Jump to live
+          <ArrowDownIcon size={12} /> {readOnly ? 'Jump to end' : 'Jump to live'}
         </button>
       )}
       {menuAt !== undefined && <ColumnMenu at={menuAt} onClose={() => setMenuAt(undefined)} />}

@@ -5,7 +5,7 @@
 import type { ReactNode } from 'react';
 import type { ColumnDef } from '@tanstack/react-table';
 import { formatBytes, formatDuration, formatSessionTime, NONE } from '../../../app/model';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { DIRECTION_GLYPH, direction, endpointName, messageStyle, rowFlags, rowKind, serviceName } from './row-facts';
 import type { SortKey } from './sort-rows';
 
@@ -30,7 +30,7 @@ export interface ColumnMeta {
 
 /** The meta of a column whose cell is drawn by `render`. */
 function drawn(meta: Omit<ColumnMeta, 'render'>, render: CellRender): { meta: ColumnMeta; cell: (context: { row: { original: RowRef } }) => ReactNode } {
-  return { meta: { ...meta, render }, cell: ({ row }) => render(live.model.rows.slot(row.original.row)) };
+  return { meta: { ...meta, render }, cell: ({ row }) => render(shown.model.rows.slot(row.original.row)) };
 }
 
 export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
@@ -39,7 +39,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     header: 'No.',
     size: 58,
     minSize: 40,
-    ...drawn({ className: 'num faint', sortKey: 'seq', title: 'Event sequence number' }, (slot) => live.model.rows.seq[slot]),
+    ...drawn({ className: 'num faint', sortKey: 'seq', title: 'Event sequence number' }, (slot) => shown.model.rows.seq[slot]),
   },
   {
     id: 'time',
@@ -48,7 +48,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 60,
     ...drawn(
       { className: 'num', sortKey: 'seq', title: 'Seconds since the session started' },
-      (slot) => formatSessionTime(live.model.rows.t[slot]!),
+      (slot) => formatSessionTime(shown.model.rows.t[slot]!),
     ),
   },
   {
@@ -60,7 +60,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     ...drawn(
       { className: 'center', title: 'Direction: → client to service, ← service to client, ✕ error, • lifecycle' },
       (slot) => {
-        const dir = direction(live.model, slot);
+        const dir = direction(shown.model, slot);
         return <span className={`dir ${dir}`}>{DIRECTION_GLYPH[dir]}</span>;
       },
     ),
@@ -72,7 +72,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 60,
     ...drawn(
       { sortKey: 'from', title: 'Sending process (pid)' },
-      (slot) => endpointName(live.model, live.model.rows.fromPid[slot]!) || <span className="faint">runtime</span>),
+      (slot) => endpointName(shown.model, shown.model.rows.fromPid[slot]!) || <span className="faint">runtime</span>),
   },
   {
     id: 'to',
@@ -81,7 +81,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 60,
     ...drawn(
       { sortKey: 'to', title: 'Receiving process (pid)' },
-      (slot) => endpointName(live.model, live.model.rows.toPid[slot]!),
+      (slot) => endpointName(shown.model, shown.model.rows.toPid[slot]!),
     ),
   },
   {
@@ -91,7 +91,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 60,
     ...drawn(
       { sortKey: 'service', title: 'Mach service name (or job label)' },
-      (slot) => serviceName(live.model, slot),
+      (slot) => serviceName(shown.model, slot),
     ),
   },
   {
@@ -102,8 +102,8 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     ...drawn(
       { sortKey: 'kind', title: 'message, reply, error, lifecycle or output' },
       (slot) => {
-        const kind = rowKind(live.model, slot);
-        const title = kind === 'message' ? messageStyle(live.model, slot) : kind;
+        const kind = rowKind(shown.model, slot);
+        const title = kind === 'message' ? messageStyle(shown.model, slot) : kind;
         return (
           <span className={`badge-kind ${kind}`} title={title}>
             {kind === 'lifecycle' ? 'event' : kind}
@@ -120,7 +120,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     ...drawn(
       { title: 'SYNC request · BOOST · WAIT no reply yet · FAIL error instead of reply · DROP dropped' },
       (slot) => {
-        const f = rowFlags(live.model, slot);
+        const f = rowFlags(shown.model, slot);
         return (
           <span className="flags">
             {f.sync && <span className="flag sync">SYNC</span>}
@@ -140,7 +140,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 36,
     ...drawn(
       { className: 'num', sortKey: 'conn', title: 'Connection id' },
-      (slot) => optional(live.model.rows.connection[slot]!),
+      (slot) => optional(shown.model.rows.connection[slot]!),
     ),
   },
   {
@@ -151,8 +151,8 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     ...drawn(
       { className: 'num', sortKey: 'msg', title: 'Message id (for errors: the request)' },
       (slot) => {
-        const id = live.model.rows.message[slot]!;
-        return id !== NONE ? `#${id}` : live.model.rows.inReplyTo[slot]! !== NONE ? `↩#${live.model.rows.inReplyTo[slot]}` : '';
+        const id = shown.model.rows.message[slot]!;
+        return id !== NONE ? `#${id}` : shown.model.rows.inReplyTo[slot]! !== NONE ? `↩#${shown.model.rows.inReplyTo[slot]}` : '';
       },
     ),
   },
@@ -163,7 +163,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 44,
     ...drawn(
       { className: 'num', sortKey: 'size', title: 'Bytes on the wire' },
-      (slot) => (live.model.rows.kind[slot]! <= 1 ? formatBytes(live.model.rows.size[slot]!) : ''),
+      (slot) => (shown.model.rows.kind[slot]! <= 1 ? formatBytes(shown.model.rows.size[slot]!) : ''),
     ),
   },
   {
@@ -173,7 +173,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 44,
     ...drawn(
       { className: 'num', sortKey: 'latency', title: 'Reply latency (request → reply or error)' },
-      (slot) => optionalDuration(live.model.rows.latency[slot]!),
+      (slot) => optionalDuration(shown.model.rows.latency[slot]!),
     ),
   },
   {
@@ -183,7 +183,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 44,
     ...drawn(
       { className: 'num', sortKey: 'handler', title: 'How long the receiving handler ran' },
-      (slot) => optionalDuration(live.model.rows.handlerNs[slot]!),
+      (slot) => optionalDuration(shown.model.rows.handlerNs[slot]!),
     ),
   },
   {
@@ -193,7 +193,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     minSize: 30,
     ...drawn(
       { className: 'num', sortKey: 'tx', title: "The receiver's transaction count after delivery (for replies: after sending)" },
-      (slot) => optional(live.model.rows.tx[slot]!),
+      (slot) => optional(shown.model.rows.tx[slot]!),
     ),
   },
   {
@@ -205,8 +205,8 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     ...drawn(
       { className: 'summary', sortKey: 'summary', title: 'Payload summary, or what happened' },
       (slot) => {
-        const text = live.model.rows.summary[slot]!;
-        return rowFlags(live.model, slot).error && rowKind(live.model, slot) !== 'message' ? <span className="err-text">{text}</span> : text;
+        const text = shown.model.rows.summary[slot]!;
+        return rowFlags(shown.model, slot).error && rowKind(shown.model, slot) !== 'message' ? <span className="err-text">{text}</span> : text;
       },
     ),
   },

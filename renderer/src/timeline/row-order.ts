@@ -6,7 +6,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { RowList } from '../../../app/filter';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import type { SortState } from '../state/ui-store';
 import { sortRows, type SortKey } from './sort-rows';
 
@@ -46,7 +46,7 @@ export function useRowOrder(sort: SortState | undefined, sortKey: SortKey | unde
 
   if (sort === undefined || sortKey === undefined || (sortKey === 'seq' && !sort.descending)) {
     cache.current = undefined;
-    return arrivalOrder(live.timeline.rows);
+    return arrivalOrder(shown.timeline.rows);
   }
   const key = `${sortKey}:${sort.descending}`;
   const now = performance.now();
@@ -54,7 +54,7 @@ export function useRowOrder(sort: SortState | undefined, sortKey: SortKey | unde
   const wait = current === undefined ? 0 : Math.max(MIN_REFRESH_MS, current.cost * 5) - (now - current.at);
   if (current === undefined || current.key !== key || (current.version !== version && wait <= 0)) {
     const started = performance.now();
-    const rows = sortRows(live.model, live.timeline.rows.view(), sortKey, sort.descending);
+    const rows = sortRows(shown.model, shown.timeline.rows.view(), sortKey, sort.descending);
     cache.current = { key, rows, at: performance.now(), cost: performance.now() - started, version };
   } else if (current.version !== version && timer.current === undefined) {
     // Newer rows are waiting; come back when the refresh interval has passed.

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { ConnectionState } from '../../../app/events/schema';
 import { formatBytes, formatCount, formatSessionTime, type ConnectionRecord } from '../../../app/model';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { applyFilterText } from '../timeline/FilterBar';
 
@@ -28,7 +28,7 @@ export function ConnectionsView() {
   useUi((s) => s.tick);
   const setView = useUi((s) => s.setView);
   const [show, setShow] = useState<Show>('all');
-  const model = live.model;
+  const model = shown.model;
   const all = model.connections();
   const connections = all
     .filter((c) => (show === 'open' ? !isClosed(c) : show === 'problems' ? hasProblem(c) : true))

@@ -5,7 +5,8 @@
 import type { ServiceKind } from '../../../app/events/schema';
 import { formatDuration, formatCount, type ExitRecord, type ServiceRecord } from '../../../app/model';
 import { StopIcon } from '../components/icons';
-import { live, stopService } from '../state/session';
+import { stopService } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { applyFilterText } from '../timeline/FilterBar';
 import { HeldBreakdown } from './HeldBreakdown';
@@ -35,7 +36,7 @@ export function exitText(exit: ExitRecord | undefined, now: number) {
 
 /** Services from the model, plus jobs the host lists that the model has not seen events for. */
 export function allServices(): Readonly<ServiceRecord>[] {
-  const known = new Map(live.model.services().map((s) => [s.label, s]));
+  const known = new Map(shown.model.services().map((s) => [s.label, s]));
   const jobs = useUi.getState().jobs;
   const out: Readonly<ServiceRecord>[] = [...known.values()];
   for (const job of jobs) {
@@ -75,9 +76,11 @@ export function ServicesView() {
   useUi((s) => s.tick);
   useUi((s) => s.jobs);
   const setView = useUi((s) => s.setView);
+  // A capture is a record: there is no running service to stop.
+  const readOnly = useUi((s) => s.session?.mode === 'capture');
   const services = allServices();
-  const processes = live.model.processes().slice().sort((a, b) => Number(a.state === 'exited') - Number(b.state === 'exited') || a.pid - b.pid);
-  const now = live.model.totals.lastT;
+  const processes = shown.model.processes().slice().sort((a, b) => Number(a.state === 'exited') - Number(b.state === 'exited') || a.pid - b.pid);
+  const now = shown.model.totals.lastT;
   const launched = services.filter((s) => s.state !== 'not-running').length;
   const idle = services.filter((s) => s.state === 'idle').length;
 
@@ -92,7 +95,7 @@ export function ServicesView() {
         <h2>Services</h2>
         <span className="summary">
           {launched} of {services.length} launched ({idle} idle) · {formatCount(services.reduce((n, s) => n + s.transactions, 0))} transactions open ·{' '}
-          {formatCount(live.model.outstandingCount)} replies outstanding
+          {formatCount(shown.model.outstandingCount)} replies outstanding
         </span>
       </div>
       <div className="view-scroll">
@@ -153,6 +156,7 @@ export function ServicesView() {
                     <button type="button" className="push-button small" onClick={() => showMessages(service.label)} title="Show this service's traffic in the timeline">
                       Messages
                     </button>
+                    {!readOnly && (
                     <button
                       type="button"
                       className="push-button small destructive"
@@ -163,6 +167,7 @@ export function ServicesView() {
                     >
                       <StopIcon size={9} /> Stop
                     </button>
+                    )}
                   </div>
                 </td>
               </tr>
@@ -176,12 +181,12 @@ export function ServicesView() {
             )}
           </tbody>
         </table>
-        {live.model.jobErrors().length > 0 && (
+        {shown.model.jobErrors().length > 0 && (
           <>
             <div className="section-title">Job files that failed to load</div>
             <table className="list">
               <tbody>
-                {live.model.jobErrors().map((error, i) => (
+                {shown.model.jobErrors().map((error, i) => (
                   <tr key={i}>
                     <td className="mono">{error.file}</td>
                     <td className="reason wrap">

@@ -4,7 +4,7 @@
  */
 import { useState, type ReactNode } from 'react';
 import { formatDuration, formatCount, type OutstandingReply, type ServiceRecord } from '../../../app/model';
-import { live } from '../state/session';
+import { shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
 import { applyFilterText } from '../timeline/FilterBar';
 import { HeldBreakdown } from './HeldBreakdown';
@@ -23,11 +23,11 @@ export function TransactionsView() {
   const focused = useUi((s) => s.focusedService);
   const setFocused = useUi((s) => s.setFocusedService);
   const [windowNs, setWindowNs] = useState(60e9);
-  const end = Math.max(1, live.model.totals.lastT);
+  const end = Math.max(1, shown.model.totals.lastT);
   const start = Number.isFinite(windowNs) ? Math.max(0, end - windowNs) : 0;
-  const services = allServices().filter((s) => live.model.series(s.label) !== undefined || s.state !== 'not-running');
-  const shown = focused === '' ? services : services.filter((s) => s.label === focused);
-  const outstanding = live.model.outstandingReplies();
+  const services = allServices().filter((s) => shown.model.series(s.label) !== undefined || s.state !== 'not-running');
+  const listed = focused === '' ? services : services.filter((s) => s.label === focused);
+  const outstanding = shown.model.outstandingReplies();
 
   return (
     <div className="split">
@@ -55,8 +55,8 @@ export function TransactionsView() {
       </div>
       <div className="view-scroll">
         <div className="tx-cards">
-          {shown.length === 0 && <div className="note">No service has run yet. Transaction counts appear here once a service receives a message.</div>}
-          {shown.map((service) => (
+          {listed.length === 0 && <div className="note">No service has run yet. Transaction counts appear here once a service receives a message.</div>}
+          {listed.map((service) => (
             <ServiceCard key={service.label} service={service} start={start} end={end} outstanding={outstanding.filter((o) => o.job === service.label)} />
           ))}
         </div>
@@ -89,11 +89,11 @@ export function TransactionsView() {
 }
 
 function ServiceCard({ service, start, end, outstanding }: { readonly service: Readonly<ServiceRecord>; readonly start: number; readonly end: number; readonly outstanding: readonly OutstandingReply[] }) {
-  const series = live.model.series(service.label);
+  const series = shown.model.series(service.label);
   const setView = useUi((s) => s.setView);
   const select = useUi((s) => s.select);
   const setFollowLive = useUi((s) => s.setFollowLive);
-  const now = live.model.totals.lastT;
+  const now = shown.model.totals.lastT;
 
   const showRequest = (row: number) => {
     applyFilterText('');
@@ -139,7 +139,7 @@ function ServiceCard({ service, start, end, outstanding }: { readonly service: R
                 {outstanding.slice(0, 8).map((o) => (
                   <tr key={o.message}>
                     <td className="num">
-                      {live.model.rows.has(o.row) ? (
+                      {shown.model.rows.has(o.row) ? (
                         <button type="button" className="link-button" onClick={() => showRequest(o.row)}>
                           #{o.message}
                         </button>
@@ -147,7 +147,7 @@ function ServiceCard({ service, start, end, outstanding }: { readonly service: R
                         `#${o.message}`
                       )}
                     </td>
-                    <td className="muted">{live.model.processName(o.fromPid)}</td>
+                    <td className="muted">{shown.model.processName(o.fromPid)}</td>
                     <td className="num">{formatDuration(Math.max(0, now - o.t))}</td>
                     <td className="mono" style={{ maxWidth: 260, overflow: 'hidden', textOverflow: 'ellipsis' }}>
                       {o.summary}
