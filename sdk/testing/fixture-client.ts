@@ -11,11 +11,14 @@
  *       connected (printing connection events) until killed.
  *   {"scenario":"once","service":S,"body":{…}}
  *       one request; prints {"reply":…} or {"error","reason"}, then exits.
+ *   {"scenario":"session","service":S}
+ *       opens an XPCSession, asks {op:"pid"}, prints {"ready":true,"pid","servicePid"}, then
+ *       stays until killed (printing {"sessionEnded","reason"} if the session ends first).
  */
-import { createConnection, dictGet, dictGetInt, shutdownXpc, xpc, type XPCConnection, type XpcValue } from '../index';
+import { createConnection, dictGet, dictGetInt, shutdownXpc, xpc, XPCSession, type XPCConnection, type XpcValue } from '../index';
 
 interface Scenario {
-  readonly scenario: 'load' | 'oneway' | 'stay' | 'once';
+  readonly scenario: 'load' | 'oneway' | 'stay' | 'once' | 'session';
   readonly service?: string;
   readonly services?: readonly string[];
   readonly privileged?: boolean;
@@ -102,8 +105,14 @@ async function once(s: Scenario): Promise<void> {
   shutdownXpc();
 }
 
+async function session(s: Scenario): Promise<void> {
+  const opened = new XPCSession(s.service!, { cancellationHandler: (error) => out({ sessionEnded: error.error, reason: error.reason }) });
+  const reply = await opened.sendWithReply(xpc.dictionary({ op: xpc.string('pid') }));
+  out({ ready: true, pid: process.pid, servicePid: Number(dictGetInt(reply, 'pid')) });
+}
+
 const scenario = JSON.parse(process.argv[2] ?? '{}') as Scenario;
-const run = { load, oneway, stay, once }[scenario.scenario];
+const run = { load, oneway, stay, once, session }[scenario.scenario];
 run(scenario).catch((error: unknown) => {
   out({ failed: String(error) });
   process.exit(1);
