@@ -4,14 +4,15 @@
  * main/transport: per the layout, sdk/ may import only app/ (where the frame and XPC codecs
  * live), and a client needs none of the server's concerns (peer credentials, accept policy).
  *
- * Frames written during one tick go out in one writev: the socket is corked on the first
- * write and uncorked on the next tick.
+ * Frames written during one tick are encoded into one shared buffer and go out in one write
+ * on the next tick.
  */
 import { connect, type Socket } from 'node:net';
 import { decodeBrokerOp, encodeProcessOp } from '../app/protocol/codec';
 import type { BrokerOp, ProcessOp } from '../app/protocol/ops';
 import { decodeXpc } from '../app/xpc/codec';
-import { DEFAULT_MESSAGE_FLAGS, encodeMessageFrame, FrameDecoder } from '../app/xpc/frame';
+import { DEFAULT_MESSAGE_FLAGS, FrameDecoder } from '../app/xpc/frame';
+import { FrameBatch } from '../app/xpc/frame-batch';
 
 export interface BrokerSocketHandlers {
   /** An op from the broker; `messageId` is the frame's id (the message id for deliveries and replies). */
@@ -24,7 +25,8 @@ export class BrokerSocket {
   private readonly socket: Socket;
   private readonly decoder = new FrameDecoder();
   private lastFrameId = 0;
-  private corked = false;
+  private readonly outgoing = new FrameBatch();
+  private flushScheduled = false;
   private closedReason: string | undefined;
   private fatalReason: string | undefined;
   private connectError: string | undefined;
@@ -50,17 +52,26 @@ export class BrokerSocket {
   send(op: ProcessOp, flags = DEFAULT_MESSAGE_FLAGS): number {
     const id = ++this.lastFrameId;
     if (this.closedReason !== undefined) return id;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
+    this.outgoing.add(encodeProcessOp(op), BigInt(id), flags);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
     }
-    this.socket.write(encodeMessageFrame(encodeProcessOp(op), BigInt(id), flags));
     return id;
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const pieces = this.outgoing.take();
+    if (this.closedReason !== undefined) return;
+    if (pieces.length === 1) {
+      this.socket.write(pieces[0]!);
+      return;
+    }
+    this.socket.cork();
+    for (const piece of pieces) this.socket.write(piece);
+    this.socket.uncork();
+  };
 
   ref(): void {
     this.socket.ref();

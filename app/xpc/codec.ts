@@ -167,9 +167,47 @@ export function encodeXpc(value: XpcValue): Uint8Array {
   return encodeXpcWithPrefix(value, 0);
 }
 
+/**
+ * One entry of a root dictionary given as its encoded object (type code and body, as
+ * decodeXpcLocating found it in a received payload): the encoder copies these bytes instead of
+ * encoding the entry's value again. The bytes must be an encoding of exactly that value.
+ */
+export interface VerbatimEntry {
+  readonly key: string;
+  readonly bytes: Uint8Array;
+}
+
 /** The exact length of encodeXpc(value), computed without encoding. Throws XpcEncodeError like encodeXpc. */
-export function encodedSize(value: XpcValue): number {
+export function encodedSize(value: XpcValue, verbatim?: VerbatimEntry): number {
+  if (verbatim !== undefined && value.type === 'dictionary' && value.entries.has(verbatim.key)) {
+    return XPC_PAYLOAD_HEADER_SIZE + sizeOfRootWithVerbatim(value.entries, verbatim);
+  }
   return XPC_PAYLOAD_HEADER_SIZE + sizeOfValue(value);
+}
+
+/**
+ * Writes the payload of `value` at `offset` of `target`, whose bytes there must be zero (padding
+ * is not written); `size` is encodedSize(value, verbatim). Returns the offset after the payload.
+ * For callers that gather many frames into one buffer.
+ */
+export function encodeXpcInto(value: XpcValue, target: Uint8Array, offset: number, size: number, verbatim?: VerbatimEntry): number {
+  const writer = new PayloadWriter(target, offset);
+  writer.u32(XPC_PAYLOAD_MAGIC);
+  writer.u32(XPC_PAYLOAD_VERSION);
+  if (verbatim !== undefined && value.type === 'dictionary' && value.entries.has(verbatim.key)) writer.rootWithVerbatim(value.entries, verbatim);
+  else writer.value(value);
+  if (writer.pos !== offset + size) throw new Error(`XPC encoder wrote ${writer.pos - offset} bytes, expected ${size}`);
+  return writer.pos;
+}
+
+function sizeOfRootWithVerbatim(entries: ReadonlyMap<string, XpcValue>, verbatim: VerbatimEntry): number {
+  let size = 12;
+  for (const [key, item] of entries) {
+    size += keySize(key);
+    size += key === verbatim.key ? verbatim.bytes.length : sizeOfValue(item);
+  }
+  checkContainerSize(size, entries.size, 'dictionary');
+  return size;
 }
 
 /**
@@ -407,6 +445,21 @@ class PayloadWriter {
     }
   }
 
+  /** The root dictionary, one of whose entries is copied from already-encoded bytes. */
+  rootWithVerbatim(entries: ReadonlyMap<string, XpcValue>, verbatim: VerbatimEntry): void {
+    this.u32(T_DICTIONARY);
+    const countPos = this.containerStart();
+    this.u32(entries.size);
+    for (const [key, item] of entries) {
+      this.key(key);
+      if (key === verbatim.key) {
+        this.bytes.set(verbatim.bytes, this.pos);
+        this.pos += verbatim.bytes.length;
+      } else this.value(item);
+    }
+    this.containerEnd(countPos);
+  }
+
   /** Reserves the byte count; returns where the counted bytes start. */
   private containerStart(): number {
     this.pos += 4;
@@ -462,6 +515,28 @@ export function decodeXpc(bytes: Uint8Array, limits?: Partial<DecodeLimits>): De
   }
 }
 
+export type LocatingDecodeResult =
+  | { ok: true; value: XpcValue; /** The encoded object of the root dictionary's entry `key`, a view of the input; undefined if absent. */ located: Uint8Array | undefined }
+  | { ok: false; error: XpcDecodeError };
+
+/**
+ * decodeXpc that also returns where the root dictionary's entry `key` lies in the input (its
+ * type code and body), so that a router can forward that entry without encoding it again
+ * (see VerbatimEntry). With `key` undefined it is decodeXpc.
+ */
+export function decodeXpcLocating(bytes: Uint8Array, key: string | undefined, limits?: Partial<DecodeLimits>): LocatingDecodeResult {
+  const resolved = resolveLimits(limits);
+  try {
+    const reader = new PayloadReader(bytes, resolved, key);
+    const value = decodeWith(reader, bytes, resolved);
+    const located = reader.locatedStart >= 0 ? bytes.subarray(reader.locatedStart, reader.locatedEnd) : undefined;
+    return { ok: true, value, located };
+  } catch (error) {
+    if (error instanceof XpcDecodeError) return { ok: false, error };
+    throw error;
+  }
+}
+
 /** Like decodeXpc, but throws the XpcDecodeError. */
 export function decodeXpcOrThrow(bytes: Uint8Array, limits?: Partial<DecodeLimits>): XpcValue {
   return decodePayload(bytes, resolveLimits(limits));
@@ -485,10 +560,13 @@ function checkLimit(name: string, value: number, max: number): number {
 }
 
 function decodePayload(bytes: Uint8Array, limits: DecodeLimits): XpcValue {
+  return decodeWith(new PayloadReader(bytes, limits), bytes, limits);
+}
+
+function decodeWith(reader: PayloadReader, bytes: Uint8Array, limits: DecodeLimits): XpcValue {
   if (bytes.length > limits.maxBytes) {
     throw new XpcDecodeError('too-large', limits.maxBytes, `payload of ${bytes.length} bytes exceeds the limit of ${limits.maxBytes} bytes`);
   }
-  const reader = new PayloadReader(bytes, limits);
   reader.need(4, 'the payload magic');
   const magic = reader.u32();
   if (magic !== XPC_PAYLOAD_MAGIC) throw new XpcDecodeError('bad-magic', 0, `expected payload magic ${hex(XPC_PAYLOAD_MAGIC)}, found ${hex(magic)}`);
@@ -527,10 +605,15 @@ class PayloadReader {
   private containerKind = '';
   private elements = 0;
   private readonly view: DataView;
+  /** Where the root dictionary's entry `locate` was found: [start, end) of its object; -1 until then. */
+  locatedStart = -1;
+  locatedEnd = -1;
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly limits: DecodeLimits,
+    /** A root dictionary key whose object's extent to record. */
+    private readonly locate?: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
@@ -784,7 +867,12 @@ class PayloadReader {
       this.need(keyEnd - this.pos, 'key padding');
       this.padding(keyEnd);
       if (entries.has(key)) throw new XpcDecodeError('duplicate-key', keyAt, `expected unique keys, found ${JSON.stringify(key)} twice in the ${kind} at byte ${typeAt}`);
+      const valueAt = this.pos;
       entries.set(key, this.value(depth + 1));
+      if (depth === 0 && key === this.locate && kind === 'dictionary') {
+        this.locatedStart = valueAt;
+        this.locatedEnd = this.pos;
+      }
     }
     this.closeContainer(typeAt, kind, end, containerAt, containerKind);
     return entries;

@@ -6,7 +6,7 @@
  * little-endian, 24-byte header. The body is an encoded XPC payload (codec.ts) or empty
  * (control frames such as pings).
  */
-import { encodeXpcWithPrefix, XpcDecodeError, DEFAULT_DECODE_LIMITS } from './codec';
+import { encodedSize, encodeXpcInto, encodeXpcWithPrefix, XpcDecodeError, DEFAULT_DECODE_LIMITS, type VerbatimEntry } from './codec';
 import { UINT64_MAX, type XpcValue } from './value';
 
 export const FRAME_MAGIC = 0x29b00b92;
@@ -43,7 +43,7 @@ export interface Frame {
 export function encodeFrame(frame: Frame): Uint8Array {
   checkHeaderFields(frame.flags, frame.messageId);
   const bytes = new Uint8Array(FRAME_HEADER_SIZE + frame.body.length);
-  writeHeader(bytes, frame.flags, frame.body.length, frame.messageId);
+  writeHeader(bytes, 0, frame.flags, frame.body.length, frame.messageId);
   bytes.set(frame.body, FRAME_HEADER_SIZE);
   return bytes;
 }
@@ -54,7 +54,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
  */
 export function encodeFrameInto(target: Uint8Array, offset: number, frame: Frame): number {
   checkHeaderFields(frame.flags, frame.messageId);
-  writeHeader(target.subarray(offset, offset + FRAME_HEADER_SIZE), frame.flags, frame.body.length, frame.messageId);
+  writeHeader(target, offset, frame.flags, frame.body.length, frame.messageId);
   target.set(frame.body, offset + FRAME_HEADER_SIZE);
   return offset + FRAME_HEADER_SIZE + frame.body.length;
 }
@@ -63,8 +63,31 @@ export function encodeFrameInto(target: Uint8Array, offset: number, frame: Frame
 export function encodeMessageFrame(value: XpcValue, messageId: bigint, flags: number = DEFAULT_MESSAGE_FLAGS): Uint8Array {
   checkHeaderFields(flags, messageId);
   const bytes = encodeXpcWithPrefix(value, FRAME_HEADER_SIZE);
-  writeHeader(bytes, flags, bytes.length - FRAME_HEADER_SIZE, messageId);
+  writeHeader(bytes, 0, flags, bytes.length - FRAME_HEADER_SIZE, messageId);
   return bytes;
+}
+
+/** Byte length of the frame encodeMessageFrameInto writes for `value`. */
+export function messageFrameSize(value: XpcValue, verbatim?: VerbatimEntry): number {
+  return FRAME_HEADER_SIZE + encodedSize(value, verbatim);
+}
+
+/**
+ * Writes a message frame for `value` at `offset` of `target`, whose bytes there must be zero;
+ * `size` is messageFrameSize(value, verbatim). Returns the offset after the frame.
+ */
+export function encodeMessageFrameInto(
+  target: Uint8Array,
+  offset: number,
+  size: number,
+  value: XpcValue,
+  messageId: bigint,
+  flags: number = DEFAULT_MESSAGE_FLAGS,
+  verbatim?: VerbatimEntry,
+): number {
+  checkHeaderFields(flags, messageId);
+  writeHeader(target, offset, flags, size - FRAME_HEADER_SIZE, messageId);
+  return encodeXpcInto(value, target, offset + FRAME_HEADER_SIZE, size - FRAME_HEADER_SIZE, verbatim);
 }
 
 function checkHeaderFields(flags: number, messageId: bigint): void {
@@ -74,12 +97,26 @@ function checkHeaderFields(flags: number, messageId: bigint): void {
   }
 }
 
-function writeHeader(bytes: Uint8Array, flags: number, bodyLength: number, messageId: bigint): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, FRAME_HEADER_SIZE);
-  view.setUint32(0, FRAME_MAGIC, true);
-  view.setUint32(4, flags, true);
-  view.setBigUint64(8, BigInt(bodyLength), true);
-  view.setBigUint64(16, messageId, true);
+/** Writes the 24-byte header at `at` (fields already checked). */
+function writeHeader(bytes: Uint8Array, at: number, flags: number, bodyLength: number, messageId: bigint): void {
+  writeU32(bytes, at, FRAME_MAGIC);
+  writeU32(bytes, at + 4, flags);
+  writeU32(bytes, at + 8, bodyLength % 0x1_0000_0000);
+  writeU32(bytes, at + 12, Math.floor(bodyLength / 0x1_0000_0000));
+  if (messageId <= 0xffff_ffffn) {
+    writeU32(bytes, at + 16, Number(messageId));
+    writeU32(bytes, at + 20, 0);
+  } else {
+    writeU32(bytes, at + 16, Number(messageId & 0xffff_ffffn));
+    writeU32(bytes, at + 20, Number(messageId >> 32n));
+  }
+}
+
+function writeU32(bytes: Uint8Array, at: number, n: number): void {
+  bytes[at] = n & 0xff;
+  bytes[at + 1] = (n >>> 8) & 0xff;
+  bytes[at + 2] = (n >>> 16) & 0xff;
+  bytes[at + 3] = (n >>> 24) & 0xff;
 }
 
 // ---- streaming decoder ---------------------------------------------------------------------

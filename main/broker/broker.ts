@@ -105,7 +105,8 @@ export class Broker {
 
     let server: UnixServer;
     try {
-      server = await listenUnix(socketPath, { onConnection: (link) => links.accept(link), log });
+      // Message bodies are located in each frame, so the broker forwards them without re-encoding.
+      server = await listenUnix(socketPath, { onConnection: (link) => links.accept(link), log, locateEntry: 'body' });
     } catch (error) {
       await lifecycle.stopAll();
       throw error;

@@ -4,6 +4,7 @@
  */
 import type { BrokerOp } from '../../app/protocol/ops';
 import { encodeBrokerOp } from '../../app/protocol/codec';
+import type { VerbatimEntry } from '../../app/xpc/codec';
 import { DEFAULT_MESSAGE_FLAGS } from '../../app/xpc/frame';
 import type { EventBus } from './event-bus';
 import type { MessageStore } from './message-store';
@@ -81,9 +82,13 @@ export class BrokerContext {
     receiver.link.drained().then(resume, resume);
   }
 
-  /** Writes one op to a process; silently nothing once the process is gone. */
-  send(proc: ProcessRecord, op: BrokerOp, messageId = 0, flags = DEFAULT_MESSAGE_FLAGS): void {
+  /**
+   * Writes one op to a process; silently nothing once the process is gone. `bodyBytes`: the
+   * encoded `body` of the op as it arrived from the sender, forwarded as it is.
+   */
+  send(proc: ProcessRecord, op: BrokerOp, messageId = 0, flags = DEFAULT_MESSAGE_FLAGS, bodyBytes?: Uint8Array): void {
     if (proc.gone || proc.link.closed) return;
-    proc.link.send(encodeBrokerOp(op), BigInt(messageId), flags);
+    const verbatim: VerbatimEntry | undefined = bodyBytes === undefined ? undefined : { key: 'body', bytes: bodyBytes };
+    proc.link.send(encodeBrokerOp(op), BigInt(messageId), flags, verbatim);
   }
 }

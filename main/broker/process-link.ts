@@ -124,7 +124,7 @@ export class ProcessLinks {
       case 'cancel':
         return r.cancel(proc, op.connection);
       case 'send':
-        return r.send(proc, op, frameId(m), m.frame);
+        return r.send(proc, op, frameId(m), m.frame, m.located);
       case 'barrier':
         return r.barrier(proc, op);
       case 'peer-activate':
@@ -136,11 +136,11 @@ export class ProcessLinks {
       case 'peer-cancel':
         return r.peerCancel(proc, op);
       case 'peer-send':
-        return r.peerSend(proc, op, m.frame);
+        return r.peerSend(proc, op, m.frame, m.located);
       case 'handled':
         return r.handled(proc, op);
       case 'reply':
-        return r.reply(proc, op, m.frame);
+        return r.reply(proc, op, m.frame, m.located);
       case 'reply-dropped':
         return r.replyDropped(proc, op.request);
       case 'txn-begin':

@@ -144,7 +144,8 @@ export class Router {
     this.end(conn, 'canceled', XPC_ERROR_CONNECTION_INVALID, `canceled by ${proc.label}`, undefined, false);
   }
 
-  send(proc: ProcessRecord, op: ProcessOpOf<'send'>, frameId: number, frame: Frame): void {
+  /** `bodyBytes`: op.body as encoded in the frame, forwarded as it is when delivered at once. */
+  send(proc: ProcessRecord, op: ProcessOpOf<'send'>, frameId: number, frame: Frame, bodyBytes?: Uint8Array): void {
     const conn = this.requireConnection(proc, op.connection);
     if (conn.api === 'session' && !conn.activated) throw new ProtocolViolation(`session ${op.connection}: send before activate`);
     const msg: OutgoingMessage = {
@@ -173,7 +174,7 @@ export class Router {
       return;
     }
     if (msg.expectsReply) conn.requests.set(msg.id, msg);
-    if (isConnectionFlowing(conn) && conn.outbox.length === 0) this.transmit(msg);
+    if (isConnectionFlowing(conn) && conn.outbox.length === 0) this.transmit(msg, bodyBytes);
     else {
       conn.outbox.push({ kind: 'message', message: msg });
       this.pump(conn);
@@ -282,7 +283,7 @@ export class Router {
     }
   }
 
-  peerSend(proc: ProcessRecord, op: ProcessOpOf<'peer-send'>, frame: Frame): void {
+  peerSend(proc: ProcessRecord, op: ProcessOpOf<'peer-send'>, frame: Frame, bodyBytes?: Uint8Array): void {
     const peer = this.requirePeer(proc, op.peer);
     const conn = peer.client;
     const id = this.ctx.nextMessageId();
@@ -300,7 +301,7 @@ export class Router {
       this.ctx.bus.emit({ kind: 'message-dropped', message: id, reason: `the client's end of connection ${conn.id} is gone` });
       return;
     }
-    this.ctx.send(conn.owner, { op: 'message', connection: conn.localId, body: op.body }, id);
+    this.ctx.send(conn.owner, { op: 'message', connection: conn.localId, body: op.body }, id, undefined, bodyBytes);
     this.ctx.bus.emit({ kind: 'message-delivered', message: id, toPid: conn.owner.pid });
     this.ctx.throttle(proc, conn.owner);
   }
@@ -312,7 +313,7 @@ export class Router {
     for (const message of op.messages) this.handlerReturned(proc, message);
   }
 
-  reply(proc: ProcessRecord, op: ProcessOpOf<'reply'>, frame: Frame): void {
+  reply(proc: ProcessRecord, op: ProcessOpOf<'reply'>, frame: Frame, bodyBytes?: Uint8Array): void {
     const d = this.requireDelivery(proc, op.request);
     const msg = d.message;
     if (!msg.expectsReply) throw new ProtocolViolation(`message ${op.request} does not expect a reply`);
@@ -338,7 +339,7 @@ export class Router {
     if (!msg.answered && !conn.owner.gone && conn.requests.get(msg.id) === msg) {
       msg.answered = true;
       conn.requests.delete(msg.id);
-      this.ctx.send(conn.owner, { op: 'reply', connection: conn.localId, request: msg.clientRequestId, body: op.body }, replyId, REPLY_FLAGS);
+      this.ctx.send(conn.owner, { op: 'reply', connection: conn.localId, request: msg.clientRequestId, body: op.body }, replyId, REPLY_FLAGS, bodyBytes);
       this.ctx.bus.emit({ kind: 'reply-received', request: msg.id, reply: replyId, toPid: conn.owner.pid, latencyNs: this.ctx.bus.now() - msg.sentNs });
       this.ctx.throttle(proc, conn.owner);
     } else {
@@ -487,10 +488,11 @@ export class Router {
     }
   }
 
-  private transmit(msg: OutgoingMessage): void {
+  /** `bodyBytes` is only used when the message goes out now; a queued one is encoded when delivered. */
+  private transmit(msg: OutgoingMessage, bodyBytes?: Uint8Array): void {
     const conn = msg.connection;
     if (conn.peer !== undefined && conn.transit.length === 0) {
-      this.deliverToPeer(conn.peer, msg);
+      this.deliverToPeer(conn.peer, msg, bodyBytes);
       return;
     }
     conn.transit.push(msg);
@@ -567,12 +569,12 @@ export class Router {
     this.invalidate(conn, XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT, reason, false);
   }
 
-  private deliverToPeer(peer: PeerConnection, msg: OutgoingMessage): void {
+  private deliverToPeer(peer: PeerConnection, msg: OutgoingMessage, bodyBytes?: Uint8Array): void {
     if (peer.state !== 'active' || peer.backlog.length > 0 || this.instances.holdsDeliveries(peer.service)) {
       peer.backlog.push(msg);
       return;
     }
-    this.deliver(peer, msg);
+    this.deliver(peer, msg, bodyBytes);
   }
 
   private flushBacklog(peer: PeerConnection): void {
@@ -581,14 +583,14 @@ export class Router {
     }
   }
 
-  private deliver(peer: PeerConnection, msg: OutgoingMessage): void {
+  private deliver(peer: PeerConnection, msg: OutgoingMessage, bodyBytes?: Uint8Array): void {
     const service = peer.service;
     const accounts = this.instances.accountsFor(service);
     // xpc_main(3): the count goes up immediately before the message reaches the peer handler.
     accounts.transactions.delivered(msg.id);
     if (msg.boosting) accounts.boosts.messageArrived(msg.id);
     service.inflight.set(msg.id, { message: msg, peer, deliveredNs: this.ctx.bus.now(), reply: 'none', handled: false });
-    this.ctx.send(service, { op: 'deliver', peer: peer.id, body: msg.body, reply: msg.expectsReply }, msg.id, msg.expectsReply ? REQUEST_FLAGS : undefined);
+    this.ctx.send(service, { op: 'deliver', peer: peer.id, body: msg.body, reply: msg.expectsReply }, msg.id, msg.expectsReply ? REQUEST_FLAGS : undefined, bodyBytes);
     this.ctx.bus.emit({ kind: 'message-delivered', message: msg.id, toPid: service.pid });
     this.ctx.throttle(msg.connection.owner, service);
   }

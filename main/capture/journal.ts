@@ -3,13 +3,17 @@
  * streams, so that killing the app loses nothing it already showed.
  *
  * How an event reaches the disk:
- *  1. append() serializes it at once, UTF-8 encoded into a pending buffer (in append order).
- *  2. At the end of the current turn of the event loop (setImmediate), or at once when it grows
- *     past `maxPendingBytes`, the buffer is handed to write(2) on libuv's thread pool, so the disk
- *     copy overlaps the serialization of the next events. One write is in flight at a time, in
- *     file order; events appended meanwhile go to a second buffer. When a write completes its
- *     bytes are in the kernel: `written` advances, and they survive the process being killed
- *     (kill -9).
+ *  1. append() checks its seq and queues it; nothing is serialized on the caller's path (the
+ *     broker appends from its routing path, and a message should not wait for text).
+ *  2. `writeDelayMs` (default 5 ms) after the first queued event, or at once when
+ *     `maxQueuedEvents` are queued, the queue is serialized, UTF-8 encoded, into a pending buffer
+ *     (in append order), and the buffer is handed to write(2) on libuv's thread pool, so the disk
+ *     copy overlaps the serialization of the next events. Gathering a few milliseconds of events
+ *     per write keeps a busy session at a few hundred writes a second, not one per event-loop
+ *     turn. A buffer grown past `maxPendingBytes` is written at once. One write is in flight at a
+ *     time, in file order; events serialized meanwhile go to a second buffer. When a write
+ *     completes its bytes are in the kernel: `written` advances, and they survive the process
+ *     being killed (kill -9).
  *  3. Every `fsyncIntervalMs` (default 100 ms) while there are unsynced bytes, fsync(2) runs off
  *     the event loop; when it returns, `acknowledged` advances to the last seq written before it
  *     started. Those events also survive an OS crash or power loss.
@@ -47,8 +51,12 @@ export interface JournalOptions {
   /** What produces the events; the writing pid and host name are filled in when missing. */
   readonly source: CaptureSource;
   readonly fsyncIntervalMs?: number;
-  /** Pending text beyond this is written at once instead of at the end of the turn. */
+  /** Pending text beyond this is written at once instead of after writeDelayMs. */
   readonly maxPendingBytes?: number;
+  /** How long queued events wait to be gathered into one write (default 5 ms). */
+  readonly writeDelayMs?: number;
+  /** Queued events beyond this are serialized at once (default 1024). */
+  readonly maxQueuedEvents?: number;
 }
 
 export type Unsubscribe = () => void;
@@ -65,6 +73,10 @@ export class JournalError extends Error {
 
 const DEFAULT_FSYNC_INTERVAL_MS = 100;
 const DEFAULT_MAX_PENDING_BYTES = 1 << 20;
+const DEFAULT_WRITE_DELAY_MS = 5;
+const DEFAULT_MAX_QUEUED_EVENTS = 1024;
+/** Serialized text is copied into the buffer in pieces of about this many UTF-16 units. */
+const SERIALIZE_CHUNK_CHARS = 64 * 1024;
 /** Room past the write threshold, so a typical line never needs a write of its own. */
 const PENDING_SLACK_BYTES = 256 * 1024;
 
@@ -73,6 +85,9 @@ export class CaptureJournal {
   readonly header: CaptureHeader;
 
   private fd: number;
+  /** Appended events not serialized yet, and whether each is in wire form; in append order. */
+  private queued: (InspectorEvent | WireEvent)[] = [];
+  private queuedWire: boolean[] = [];
   /** Serialized events not yet handed to write(2), UTF-8 encoded; grows while a write is slow. */
   private active: Buffer;
   private activeLength = 0;
@@ -87,7 +102,7 @@ export class CaptureJournal {
   private appendedCount = 0;
   private writtenSeq = 0;
   private durableSeq = 0;
-  private writeScheduled: NodeJS.Immediate | undefined;
+  private writeScheduled: NodeJS.Timeout | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncInFlight: Promise<void> | undefined;
   private failure: JournalError | undefined;
@@ -95,6 +110,8 @@ export class CaptureJournal {
   private fdClosed = false;
   private readonly fsyncIntervalMs: number;
   private readonly maxPendingBytes: number;
+  private readonly writeDelayMs: number;
+  private readonly maxQueuedEvents: number;
   private readonly acknowledgedListeners = new Set<(seq: number) => void>();
   private readonly writtenListeners = new Set<(seq: number) => void>();
   private readonly errorListeners = new Set<(error: JournalError) => void>();
@@ -106,6 +123,8 @@ export class CaptureJournal {
     this.offset = offset;
     this.fsyncIntervalMs = options.fsyncIntervalMs ?? DEFAULT_FSYNC_INTERVAL_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    this.writeDelayMs = options.writeDelayMs ?? DEFAULT_WRITE_DELAY_MS;
+    this.maxQueuedEvents = options.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS;
     const size = Math.max(this.maxPendingBytes, 64 * 1024) + PENDING_SLACK_BYTES;
     this.active = Buffer.allocUnsafe(size);
     this.spare = Buffer.allocUnsafe(size);
@@ -167,14 +186,14 @@ export class CaptureJournal {
   /** Appends live events (XpcValues are written as XPC-JSON). Seqs must increase. */
   append(events: readonly InspectorEvent[]): void {
     this.checkOpen();
-    for (const event of events) this.take(event.seq, eventLine(event));
+    for (const event of events) this.enqueue(event, false);
     this.scheduleWrite();
   }
 
   /** Appends events already in wire form (values as XPC-JSON trees). Seqs must increase. */
   appendWire(events: readonly WireEvent[]): void {
     this.checkOpen();
-    for (const event of events) this.take(event.seq, wireEventLine(event));
+    for (const event of events) this.enqueue(event, true);
     this.scheduleWrite();
   }
 
@@ -205,8 +224,9 @@ export class CaptureJournal {
   closeSync(): void {
     if (this.closed) return;
     this.cancelTimers();
-    if (this.writeScheduled) clearImmediate(this.writeScheduled);
+    if (this.writeScheduled) clearTimeout(this.writeScheduled);
     this.writeScheduled = undefined;
+    if (!this.failure) this.serializeQueued();
     this.closed = true;
     const busy = this.inFlight !== undefined || this.syncInFlight !== undefined;
     if (this.failure) {
@@ -233,19 +253,45 @@ export class CaptureJournal {
 
   // ---- internals ----
 
-  private take(seq: number, line: string): void {
+  private enqueue(event: InspectorEvent | WireEvent, wire: boolean): void {
+    const seq = event.seq;
     if (!(seq > this.appendedSeq)) throw new JournalError(this.path, `event seq ${seq} does not follow seq ${this.appendedSeq}; seqs must increase`);
-    // A UTF-16 unit becomes at most 3 UTF-8 bytes: check room without measuring the line.
-    const need = line.length * 3 + 1;
+    this.queued.push(event);
+    this.queuedWire.push(wire);
+    this.appendedSeq = seq;
+    this.appendedCount++;
+  }
+
+  /** Turns the queued events into text in the pending buffer (starting writes as it fills). */
+  private serializeQueued(): void {
+    const events = this.queued;
+    const wire = this.queuedWire;
+    if (events.length === 0) return;
+    this.queued = [];
+    this.queuedWire = [];
+    // One string for the batch: a single UTF-8 copy into the buffer costs far less than one per line.
+    let text = '';
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      text += `${wire[i] ? wireEventLine(event as WireEvent) : eventLine(event as InspectorEvent)}\n`;
+      if (text.length >= SERIALIZE_CHUNK_CHARS) {
+        this.take(event.seq, text);
+        text = '';
+      }
+    }
+    if (text.length > 0) this.take(events[events.length - 1]!.seq, text);
+  }
+
+  /** Adds serialized lines (each ending in a newline); `seq` is the last event among them. */
+  private take(seq: number, lines: string): void {
+    // A UTF-16 unit becomes at most 3 UTF-8 bytes: check room without measuring the text.
+    const need = lines.length * 3;
     if (need > this.active.length - this.activeLength) {
       this.startWrite();
       if (need > this.active.length - this.activeLength) this.grow(need);
     }
-    this.activeLength += this.active.write(line, this.activeLength);
-    this.active[this.activeLength++] = 0x0a;
+    this.activeLength += this.active.write(lines, this.activeLength);
     this.activeLastSeq = seq;
-    this.appendedSeq = seq;
-    this.appendedCount++;
   }
 
   /** The disk is behind (a write is in flight): keep taking events in a larger buffer. */
@@ -256,12 +302,17 @@ export class CaptureJournal {
   }
 
   private scheduleWrite(): void {
-    if (this.activeLength >= this.maxPendingBytes) this.startWrite();
-    else if (!this.writeScheduled && this.activeLength > 0) {
-      this.writeScheduled = setImmediate(() => {
+    if (this.queued.length >= this.maxQueuedEvents) {
+      this.serializeQueued();
+      if (this.activeLength >= this.maxPendingBytes) this.startWrite();
+    }
+    if (!this.writeScheduled && (this.queued.length > 0 || this.activeLength > 0)) {
+      this.writeScheduled = setTimeout(() => {
         this.writeScheduled = undefined;
+        if (this.closed || this.failure) return;
+        this.serializeQueued();
         this.startWrite();
-      });
+      }, this.writeDelayMs);
     }
   }
 
@@ -293,8 +344,9 @@ export class CaptureJournal {
 
   /** Resolves when everything appended so far has been written (or writing failed). */
   private async drain(): Promise<void> {
-    if (this.writeScheduled) clearImmediate(this.writeScheduled);
+    if (this.writeScheduled) clearTimeout(this.writeScheduled);
     this.writeScheduled = undefined;
+    if (!this.failure) this.serializeQueued();
     for (;;) {
       if (this.inFlight) await this.writeDone;
       else if (this.activeLength > 0 && !this.failure) this.startWrite();

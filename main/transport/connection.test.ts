@@ -202,6 +202,8 @@ describe('MessageConnection malformed input', () => {
     const frame = encodeFrame({ flags: DEFAULT_MESSAGE_FLAGS, messageId: 3n, body: garbageBody });
     const client = await connectClient(path);
     client.send(xpc.bool(true), 1n, DEFAULT_MESSAGE_FLAGS);
+    // Frames sent in a tick reach the socket at its end; the raw frame must follow them.
+    await new Promise((resolve) => setImmediate(resolve));
     rawSocket(client).write(frame);
     await waitFor(() => accepted[0]?.closed !== undefined, 'connection closed');
     const first = encodeMessageFrame(xpc.bool(true), 1n, DEFAULT_MESSAGE_FLAGS);

@@ -12,8 +12,9 @@
  */
 import type { Socket } from 'node:net';
 import type { XpcValue } from '../../app/xpc/value';
-import { decodeXpc, XpcDecodeError, type DecodeLimits } from '../../app/xpc/codec';
-import { encodeFrame, encodeMessageFrame, FRAME_HEADER_SIZE, FrameDecoder, FrameFlag, FrameStreamError, type Frame } from '../../app/xpc/frame';
+import { decodeXpcLocating, XpcDecodeError, type DecodeLimits, type VerbatimEntry } from '../../app/xpc/codec';
+import { DEFAULT_MESSAGE_FLAGS, encodeFrame, FRAME_HEADER_SIZE, FrameDecoder, FrameFlag, FrameStreamError, type Frame } from '../../app/xpc/frame';
+import { FrameBatch } from '../../app/xpc/frame-batch';
 import type { PeerCredentials } from './peer-credentials';
 import { TypedEmitter } from './typed-emitter';
 
@@ -26,6 +27,11 @@ export interface IncomingMessage {
   readonly bytes: Uint8Array;
   /** The frame as cut from the stream; its body may be a view of the socket chunk (copy to keep it). */
   readonly frame: Frame;
+  /**
+   * With the `locateEntry` option: the encoded object of that root-dictionary entry, a view of
+   * the frame body (to forward it verbatim without encoding it again; copy to keep it).
+   */
+  readonly located: Uint8Array | undefined;
 }
 
 export interface ConnectionClose {
@@ -44,6 +50,8 @@ export interface MessageConnectionOptions {
   readonly maxFrameBytes?: number;
   /** Limits for decoding each body (depth, element counts …). */
   readonly decodeLimits?: Partial<DecodeLimits>;
+  /** A root-dictionary key whose encoded bytes every incoming message reports as `located`. */
+  readonly locateEntry?: string;
 }
 
 let lastConnectionId = 0;
@@ -57,6 +65,7 @@ class ReceivedMessage implements IncomingMessage {
   constructor(
     readonly frame: Frame,
     readonly value: XpcValue | undefined,
+    readonly located: Uint8Array | undefined,
   ) {
     this.messageId = frame.messageId;
     this.flags = frame.flags;
@@ -91,7 +100,10 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   private socketError: Error | undefined;
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private lastMessageId = 0n;
-  private corked = false;
+  private readonly locateEntry: string | undefined;
+  /** Frames sent this tick, written together on the next tick. */
+  private readonly outgoing = new FrameBatch();
+  private flushScheduled = false;
 
   constructor(socket: Socket, peer: PeerCredentials, options: MessageConnectionOptions = {}) {
     super();
@@ -100,6 +112,7 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     this.socket = socket;
     this.decoder = new FrameDecoder(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
     this.decodeLimits = options.decodeLimits;
+    this.locateEntry = options.locateEntry;
 
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.settleDrainWaiters());
@@ -123,9 +136,9 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     return this.closeInfo;
   }
 
-  /** Bytes written but not yet taken by the kernel. */
+  /** Bytes sent but not yet taken by the kernel. */
   get bufferedBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.outgoing.pendingBytes;
   }
 
   /** The amount of buffered output at which `send` starts returning false. */
@@ -149,24 +162,30 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
    * socket.write returns: false once the output buffer is past its high-water mark (or
    * the connection is closed) — the caller should then wait, e.g. by using sendAsync.
    */
-  send(value: XpcValue | undefined, messageId: bigint, flags?: number): boolean {
+  send(value: XpcValue | undefined, messageId: bigint, flags?: number, verbatim?: VerbatimEntry): boolean {
     if (this.closeInfo || this.endingReason !== undefined) return false;
-    const bytes =
-      value === undefined
-        ? encodeFrame({ flags: flags ?? FrameFlag.ALWAYS_SET, messageId, body: new Uint8Array(0) })
-        : encodeMessageFrame(value, messageId, flags);
-    // Frames written in one tick leave in one writev instead of one syscall each.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
+    if (value === undefined) this.outgoing.addEncoded(encodeFrame({ flags: flags ?? FrameFlag.ALWAYS_SET, messageId, body: new Uint8Array(0) }));
+    else this.outgoing.add(value, messageId, flags ?? DEFAULT_MESSAGE_FLAGS, verbatim);
+    // Frames sent in one tick leave in one write instead of one syscall each.
+    if (this.socket.writableLength + this.outgoing.pendingBytes >= this.socket.writableHighWaterMark) return this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
     }
-    return this.socket.write(bytes);
+    return true;
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
+  /** Hands the gathered frames to the socket; returns what the last socket.write returned. */
+  private readonly flush = (): boolean => {
+    this.flushScheduled = false;
+    const pieces = this.outgoing.take();
+    if (pieces.length === 0 || this.closeInfo) return !this.socket.writableNeedDrain;
+    if (pieces.length === 1) return this.socket.write(pieces[0]!);
+    this.socket.cork();
+    let ok = true;
+    for (const piece of pieces) ok = this.socket.write(piece);
     this.socket.uncork();
+    return ok;
   };
 
   /**
@@ -213,6 +232,7 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   end(reason: string): void {
     if (this.closeInfo || this.endingReason !== undefined) return;
     this.endingReason = reason;
+    this.flush();
     this.socket.end();
   }
 
@@ -235,6 +255,7 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     this.closeInfo = error ? { reason, error } : { reason };
     this.pending = [];
     this.pendingHead = 0;
+    this.outgoing.clear();
     this.settleDrainWaiters(this.closedError());
     this.emit('close', this.closeInfo);
   }
@@ -298,17 +319,19 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     const frameOffset = this.deliveredOffset;
     this.deliveredOffset += FRAME_HEADER_SIZE + frame.body.length;
     let value: XpcValue | undefined;
+    let located: Uint8Array | undefined;
     if (frame.body.length > 0) {
-      const decoded = decodeXpc(frame.body, this.decodeLimits);
+      const decoded = decodeXpcLocating(frame.body, this.locateEntry, this.decodeLimits);
       if (!decoded.ok) {
         const { error } = decoded;
         this.close(this.malformedReason(frameOffset + FRAME_HEADER_SIZE + error.offset, error, true), error);
         return;
       }
       value = decoded.value;
+      located = decoded.located;
     }
     try {
-      this.emit('message', new ReceivedMessage(frame, value));
+      this.emit('message', new ReceivedMessage(frame, value, located));
     } catch (error) {
       // A failing handler is a bug on our side, but it must take down only this connection.
       this.close(`message handler failed on message ${frame.messageId} from ${this.peerLabel}: ${describe(error)}`, asError(error));
