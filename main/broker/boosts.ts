@@ -9,8 +9,11 @@ import type { EventBus } from './event-bus';
 import type { TransactionOwner } from './transactions';
 
 export class BoostLedger {
-  /** 'm<id>' for a message's boost, 'r<id>' for the boost its reply carries. */
-  private readonly held = new Set<string>();
+  /**
+   * 2·id for a message's boost, 2·id+1 for the boost its reply carries: numbers, not strings,
+   * as this runs for every boosting message.
+   */
+  private readonly held = new Set<number>();
 
   constructor(
     private readonly owner: TransactionOwner,
@@ -24,42 +27,50 @@ export class BoostLedger {
   }
 
   holdsMessage(message: number): boolean {
-    return this.held.has(`m${message}`);
+    return this.held.has(messageKey(message));
   }
 
   /** A boosting message now lives in (or is launching) this process. */
   messageArrived(message: number): void {
-    this.take(`m${message}`, 'message', message);
+    this.take(messageKey(message), 'message', message);
   }
 
   /** The message's handler returned: its own boost ends (a reply created from it keeps one). */
   messageHandled(message: number): void {
-    this.drop(`m${message}`, 'handled', message);
+    this.drop(messageKey(message), 'handled', message);
   }
 
   /** A reply was created for a boosting message: the reply carries the boost from now on. */
   transferToReply(request: number): void {
-    if (this.held.has(`m${request}`)) this.take(`r${request}`, 'reply-transfer', request);
+    if (this.held.has(messageKey(request))) this.take(replyKey(request), 'reply-transfer', request);
   }
 
   replyFinished(request: number): void {
-    this.drop(`r${request}`, 'reply-sent', request);
+    this.drop(replyKey(request), 'reply-sent', request);
   }
 
   processExited(): void {
-    for (const key of [...this.held]) this.drop(key, 'process-exit', Number(key.slice(1)));
+    for (const key of [...this.held]) this.drop(key, 'process-exit', Math.floor(key / 2));
   }
 
-  private take(key: string, cause: BoostCause, message: number): void {
+  private take(key: number, cause: BoostCause, message: number): void {
     if (this.held.has(key)) return;
     this.held.add(key);
     this.bus.emit({ kind: 'boost', pid: this.owner.pid, job: this.owner.job, delta: 1, count: this.held.size, cause, message });
     if (this.held.size === 1) this.setBoosted(true);
   }
 
-  private drop(key: string, cause: BoostCause, message: number): void {
+  private drop(key: number, cause: BoostCause, message: number): void {
     if (!this.held.delete(key)) return;
     this.bus.emit({ kind: 'boost', pid: this.owner.pid, job: this.owner.job, delta: -1, count: this.held.size, cause, message });
     if (this.held.size === 0) this.setBoosted(false);
   }
+}
+
+function messageKey(message: number): number {
+  return message * 2;
+}
+
+function replyKey(request: number): number {
+  return request * 2 + 1;
 }
