@@ -5,6 +5,7 @@
  */
 import { _electron as electron, test, expect } from '@playwright/test';
 import { join } from 'node:path';
+import { BRIDGE_METHODS } from '../app/bridge/contract';
 import { findElectronBinary } from '../main/cli/launchers';
 import { root } from './fixtures';
 
@@ -27,7 +28,7 @@ test.describe('Electron shell', () => {
       expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
       expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
       expect(await page.evaluate(() => Object.keys((globalThis as { xpcInspector?: object }).xpcInspector ?? {}).sort())).toEqual(
-        ['clear', 'getMessage', 'getSession', 'listJobs', 'sendTestMessage', 'setPaused', 'stopService', 'subscribe'],
+        [...BRIDGE_METHODS, 'subscribe'].sort(),
       );
       const session = await page.evaluate(() => (globalThis as unknown as { xpcInspector: { getSession(): Promise<{ mode: string }> } }).xpcInspector.getSession());
       expect(session.mode).toBe('live');
