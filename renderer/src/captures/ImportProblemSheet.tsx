@@ -23,7 +23,9 @@ export function ImportProblemSheet() {
   if (problem === undefined) return null;
   const first = problem.errors[0];
   const more = problem.errorCount - problem.errors.length;
-  const what = problem.format === 'description' ? 'descriptions' : 'events';
+  const one = problem.goodEvents === 1;
+  const what = problem.format === 'description' ? (one ? 'description' : 'descriptions') : one ? 'event' : 'events';
+  const What = problem.format === 'description' ? (one ? 'Message' : 'Messages') : one ? 'Event' : 'Events';
   return (
     <div className="sheet-backdrop">
       <div className="sheet" role="alertdialog" aria-modal="true" aria-labelledby="import-problem-title" data-testid="import-problem">
@@ -62,7 +64,7 @@ export function ImportProblemSheet() {
           </button>
           {problem.canKeepGood && (
             <button type="button" className="push-button primary" data-testid="keep-good-lines" autoFocus onClick={() => void keepGoodLines(problem)}>
-              Open {problem.goodEvents.toLocaleString('en')} Good {problem.format === 'description' ? 'Messages' : 'Events'}
+              Open {problem.goodEvents.toLocaleString('en')} Good {What}
             </button>
           )}
         </div>

@@ -66,7 +66,7 @@ export function Toolbar() {
         {/* Composer: opens the "send test message" panel. */}
         <ComposerButton />
       </div>
-      <span className="toolbar-divider" />
+      {!capture && <span className="toolbar-divider" />}
       <div className="toolbar-group">
         <OpenMenu />
         <ExportMenu />
