@@ -93,6 +93,12 @@ test('a corrupted capture shows the bad line and opens with the good lines kept'
   await expect(app.locator('[data-testid="message-row"][data-seq="41"]')).toHaveCount(0);
   await expect(app.getByTestId('match-count')).toHaveText(/rows$/);
   await app.screenshot({ path: test.info().outputPath('corrupted-kept.png') });
+  // The host keeps the capture open: a reloaded page shows its tab again.
+  await app.reload();
+  const restored = app.locator('[data-testid="session-tab"][data-mode="capture"]');
+  await expect(restored).toContainText('damaged.ndjson');
+  await restored.getByRole('tab').click();
+  await expect(app.locator('[data-testid="message-row"][data-seq="40"]')).toBeVisible();
 });
 
 test('a capture from a newer version is refused with the reason', async ({ app }) => {

@@ -3,7 +3,7 @@
  * notice do. All of it goes through the bridge; how files change hands (dialogs in the desktop
  * app, uploads and downloads in browser mode) is the bridge's business, not this module's.
  */
-import type { CaptureFileFormat, ExportOutcome, OpenCaptureResult } from '../../../app/bridge/contract';
+import { LIVE_SESSION, type CaptureFileFormat, type ExportOutcome, type OpenCaptureResult } from '../../../app/bridge/contract';
 import { MAX_TABLE_CHUNK_CHARS } from '../../../app/bridge/protocol';
 import { getBridge } from '../bridge';
 import { messageOf } from '../state/session';
@@ -90,6 +90,16 @@ function report(outcome: ExportOutcome): void {
   const ui = useUi.getState();
   if (outcome.status === 'saved') ui.notify('info', `Exported ${formatSize(outcome.bytes)} to ${outcome.path}.`);
   else if (outcome.status === 'download') ui.notify('info', `Downloading ${outcome.fileName}.`);
+}
+
+/** Tabs for the captures the host still holds open (after a reload of the page). */
+export async function restoreCaptureTabs(): Promise<void> {
+  try {
+    const sessions = await getBridge().listSessions();
+    await Promise.all(sessions.filter((session) => session.mode === 'capture' && session.id !== LIVE_SESSION).map((session) => openCaptureTab(getBridge(), session, false)));
+  } catch (error) {
+    useUi.getState().notify('error', `Cannot list the open captures: ${messageOf(error)}`);
+  }
 }
 
 export async function loadInterrupted(): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { menuCommandEvent } from '../../../app/bridge/protocol';
 import { getBridge, onLinkStatus } from '../bridge';
-import { loadInterrupted } from '../captures/capture-commands';
+import { loadInterrupted, restoreCaptureTabs } from '../captures/capture-commands';
 import { live, setLiveTitle, shown, shownStamp } from './tabs';
 import { useUi } from './ui-store';
 
@@ -39,6 +39,7 @@ export function startSession(): void {
   live.connect(bridge);
   void refreshSessionInfo();
   void loadInterrupted();
+  void restoreCaptureTabs();
 
   window.addEventListener(menuCommandEvent('clear'), () => void clearTimeline());
   window.addEventListener(menuCommandEvent('toggle-pause'), () => void togglePause());

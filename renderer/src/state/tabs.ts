@@ -101,8 +101,9 @@ export function switchTab(id: string): void {
   useUi.setState({ ...restored, activeTab: id, frame: stamp, tick: stamp });
 }
 
-/** Adds a tab for a capture the host opened, shows it, and reads its events in. */
-export async function openCaptureTab(bridge: InspectorBridge, info: SessionInfo): Promise<void> {
+/** Adds a tab for a capture the host opened, shows it (unless `show` is false), and reads its events in. */
+export async function openCaptureTab(bridge: InspectorBridge, info: SessionInfo, show = true): Promise<void> {
+  if (tabs.some((tab) => tab.id === info.id)) return;
   const total = info.capture?.events ?? 0;
   const session = new LiveSession({ rowCapacity: Math.min(MAX_CAPTURE_ROWS, Math.max(1024, total)) });
   const tab = addTab({ id: info.id, session, title: info.title, mode: 'capture', loading: { read: 0, total } });
@@ -118,7 +119,7 @@ export async function openCaptureTab(bridge: InspectorBridge, info: SessionInfo)
     jobs: [],
     paused: false,
   };
-  switchTab(info.id);
+  if (show) switchTab(info.id);
   let fromSeq = 0;
   for (;;) {
     const page = await bridge.readCapture(info.id, fromSeq);
