@@ -78,6 +78,8 @@ const TRANSACTION_CAUSE = oneOf(
 );
 const BOOST_CAUSE = oneOf('message', 'reply-transfer', 'reply-sent', 'handled', 'process-exit');
 const EXIT_REASON = oneOf('exited', 'crashed', 'idle-exit', 'terminated', 'client-exited', 'launch-failed');
+/** The ProbeMark fields, last on the kinds the native probe produces (so older captures read and write unchanged). */
+const PROBE_MARK = { observedBy: optional(oneOf('probe')), probeRecordsLost: optional(UINT) };
 
 const JOB_SUMMARY = object<JobSummary>({
   label: STRING,
@@ -134,8 +136,8 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: EventTableOf<K> } = {
     description: STRING,
     transactionsHeld: INT,
   },
-  'process-attached': { seq: UINT, t: UINT, process: PROCESS_IDENTITY, processType: PROCESS_TYPE, job: optional(STRING) },
-  'process-detached': { seq: UINT, t: UINT, pid: UINT, reason: STRING },
+  'process-attached': { seq: UINT, t: UINT, process: PROCESS_IDENTITY, processType: PROCESS_TYPE, job: optional(STRING), ...PROBE_MARK },
+  'process-detached': { seq: UINT, t: UINT, pid: UINT, reason: STRING, ...PROBE_MARK },
   'process-output': { seq: UINT, t: UINT, pid: UINT, job: STRING, stream: oneOf('stdout', 'stderr'), text: STRING },
   'launch-throttled': { seq: UINT, t: UINT, job: STRING, delayNs: UINT },
   'connection-opened': {
@@ -147,6 +149,7 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: EventTableOf<K> } = {
     privileged: BOOL,
     api: oneOf('connection', 'session'),
     viaEndpoint: BOOL,
+    ...PROBE_MARK,
   },
   'connection-state': {
     seq: UINT,
@@ -156,6 +159,7 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: EventTableOf<K> } = {
     suspendCount: INT,
     reason: optional(STRING),
     retryable: optional(BOOL),
+    ...PROBE_MARK,
   },
   'connection-bound': { seq: UINT, t: UINT, connection: UINT, servicePid: UINT, job: STRING },
   'peer-rejected': { seq: UINT, t: UINT, connection: UINT, clientPid: UINT, requirement: PEER_REQUIREMENT, reason: STRING },
@@ -175,12 +179,13 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: EventTableOf<K> } = {
     boosting: BOOL,
     value: optional(XPC),
     summary: STRING,
+    ...PROBE_MARK,
   },
-  'message-delivered': { seq: UINT, t: UINT, message: UINT, toPid: UINT },
+  'message-delivered': { seq: UINT, t: UINT, message: UINT, toPid: UINT, ...PROBE_MARK },
   'message-handled': { seq: UINT, t: UINT, message: UINT, pid: UINT, durationNs: UINT },
   'reply-created': { seq: UINT, t: UINT, request: UINT, pid: UINT },
-  'reply-received': { seq: UINT, t: UINT, request: UINT, reply: UINT, toPid: UINT, latencyNs: UINT },
-  'reply-failed': { seq: UINT, t: UINT, request: UINT, toPid: UINT, error: STRING, reason: STRING, latencyNs: UINT },
+  'reply-received': { seq: UINT, t: UINT, request: UINT, reply: UINT, toPid: UINT, latencyNs: UINT, ...PROBE_MARK },
+  'reply-failed': { seq: UINT, t: UINT, request: UINT, toPid: UINT, error: STRING, reason: STRING, latencyNs: UINT, ...PROBE_MARK },
   'message-dropped': { seq: UINT, t: UINT, message: UINT, reason: STRING },
   transaction: {
     seq: UINT,

@@ -78,6 +78,19 @@ interface EventBase {
   readonly t: number;
 }
 
+/**
+ * On the kinds the native probe produces: set when the event was observed by the probe inside a
+ * real process (native-probe/) rather than routed by the broker. Absent on the broker's own events.
+ */
+export interface ProbeMark {
+  readonly observedBy?: 'probe';
+  /**
+   * Records the probe dropped (its socket was full) just before the record this event came
+   * from: the events they would have produced are missing.
+   */
+  readonly probeRecordsLost?: number;
+}
+
 // ---- jobs and processes ------------------------------------------------------------
 
 export interface JobLoadedEvent extends EventBase {
@@ -113,14 +126,14 @@ export interface ProcessExitedEvent extends EventBase {
   /** Transactions the process still held when it went away. */
   readonly transactionsHeld: number;
 }
-export interface ProcessAttachedEvent extends EventBase {
+export interface ProcessAttachedEvent extends EventBase, ProbeMark {
   readonly kind: 'process-attached';
   readonly process: ProcessIdentity;
   readonly processType: ProcessType;
   /** Set when the process is an instance of a job the broker launched. */
   readonly job?: string;
 }
-export interface ProcessDetachedEvent extends EventBase {
+export interface ProcessDetachedEvent extends EventBase, ProbeMark {
   readonly kind: 'process-detached';
   readonly pid: number;
   readonly reason: string;
@@ -141,7 +154,7 @@ export interface ThrottledEvent extends EventBase {
 
 // ---- connections --------------------------------------------------------------------
 
-export interface ConnectionOpenedEvent extends EventBase {
+export interface ConnectionOpenedEvent extends EventBase, ProbeMark {
   readonly kind: 'connection-opened';
   readonly connection: number;
   readonly clientPid: number;
@@ -151,7 +164,7 @@ export interface ConnectionOpenedEvent extends EventBase {
   readonly api: 'connection' | 'session';
   readonly viaEndpoint: boolean;
 }
-export interface ConnectionStateEvent extends EventBase {
+export interface ConnectionStateEvent extends EventBase, ProbeMark {
   readonly kind: 'connection-state';
   readonly connection: number;
   readonly state: ConnectionState;
@@ -178,7 +191,7 @@ export interface PeerRejectedEvent extends EventBase {
 
 // ---- messages -----------------------------------------------------------------------
 
-export interface MessageSentEvent extends EventBase {
+export interface MessageSentEvent extends EventBase, ProbeMark {
   readonly kind: 'message-sent';
   /** Session-unique message id; replies reference the request id. */
   readonly message: number;
@@ -198,7 +211,7 @@ export interface MessageSentEvent extends EventBase {
   readonly value?: XpcValue;
   readonly summary: string;
 }
-export interface MessageDeliveredEvent extends EventBase {
+export interface MessageDeliveredEvent extends EventBase, ProbeMark {
   readonly kind: 'message-delivered';
   readonly message: number;
   readonly toPid: number;
@@ -214,14 +227,14 @@ export interface ReplyCreatedEvent extends EventBase {
   readonly request: number;
   readonly pid: number;
 }
-export interface ReplyReceivedEvent extends EventBase {
+export interface ReplyReceivedEvent extends EventBase, ProbeMark {
   readonly kind: 'reply-received';
   readonly request: number;
   readonly reply: number;
   readonly toPid: number;
   readonly latencyNs: number;
 }
-export interface ReplyFailedEvent extends EventBase {
+export interface ReplyFailedEvent extends EventBase, ProbeMark {
   readonly kind: 'reply-failed';
   readonly request: number;
   readonly toPid: number;

@@ -15,6 +15,7 @@ import { formatJobWarning, loadJobsFromDirectory, type Job } from './jobs';
 import { Lifecycle } from './lifecycle';
 import { DEFAULT_MESSAGE_STORE_LIMITS, MessageStore, type MessageStoreLimits } from './message-store';
 import { ProcessLinks } from './process-link';
+import { ProbeIngest } from '../probe/ingest';
 import { ServiceRegistry } from './registry';
 import { Router } from './router';
 
@@ -31,11 +32,17 @@ export interface BrokerOptions extends Partial<BrokerTimings> {
   readonly messageStore?: Partial<MessageStoreLimits>;
   /** Where internal problems and protocol violations are logged (default console.warn). */
   readonly log?: (line: string) => void;
+  /**
+   * Also listen here for native probes (native-probe/): processes observed on macOS stream
+   * their XPC traffic into the same events. Off when not given.
+   */
+  readonly probeSocketPath?: string;
 }
 
 export class Broker {
   private readonly startupEvents: InspectorEvent[] = [];
   private stopping: Promise<void> | undefined;
+  private probes: ProbeIngest | undefined;
 
   private constructor(
     readonly socketPath: string,
@@ -111,7 +118,18 @@ export class Broker {
       await lifecycle.stopAll();
       throw error;
     }
+    let probes: ProbeIngest | undefined;
+    if (options.probeSocketPath !== undefined) {
+      try {
+        probes = await ProbeIngest.start(ctx, options.probeSocketPath, log);
+      } catch (error) {
+        await lifecycle.stopAll();
+        await server.close();
+        throw error;
+      }
+    }
     const broker = new Broker(socketPath, bus, ctx, lifecycle, server, jobs.map(summaryOf));
+    broker.probes = probes;
     stopRecording();
     broker.startupEvents.push(...startupEvents);
     // Launch after start() has returned, so whoever subscribes right away sees the launches.
@@ -137,6 +155,11 @@ export class Broker {
     return this.ctx.store.get(messageId);
   }
 
+  /** Where native probes connect, when the broker was started with probeSocketPath. */
+  get probeSocketPath(): string | undefined {
+    return this.probes?.path;
+  }
+
   jobs(): readonly JobSummary[] {
     return this.summaries;
   }
@@ -155,6 +178,7 @@ export class Broker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.lifecycle.stopAll();
+      await this.probes?.close();
       await this.server.close();
     })();
     return this.stopping;

@@ -1,5 +1,5 @@
 /**
- * `xpc-inspector broker --jobs DIR [--socket PATH] [--capture FILE]`: the broker without a UI.
+ * `xpc-inspector broker --jobs DIR [--socket PATH] [--probe-socket PATH] [--capture FILE]`: the broker without a UI.
  * Every event it observes is written in the capture format — header first — to FILE through the
  * crash-safe journal, or to stdout. Status goes to stderr. SIGINT/SIGTERM stop the broker and its
  * services, then close the capture with its end line.
@@ -16,6 +16,7 @@ interface BrokerCliOptions {
   readonly jobs: string;
   readonly socket?: string;
   readonly capture?: string;
+  readonly probeSocket?: string;
 }
 
 interface CaptureSink {
@@ -30,13 +31,18 @@ export function registerBroker(program: Command): void {
     .requiredOption('--jobs <dir>', 'directory of launchd job plists to run')
     .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory)")
     .option('--capture <file>', 'write the capture to this new file (crash-safe journal) instead of stdout')
+    .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .action(async (options: BrokerCliOptions) => {
       await checkJobsDirectory(options.jobs);
       const startedAtWallMs = Date.now();
       // Events are held until the sink exists, so the first events of the start are kept too.
       const early: InspectorEvent[] = [];
       let sink: CaptureSink | undefined;
-      const broker = await Broker.start({ jobsDir: options.jobs, socketPath: options.socket });
+      const broker = await Broker.start({
+        jobsDir: options.jobs,
+        socketPath: options.socket,
+        ...(options.probeSocket !== undefined ? { probeSocketPath: options.probeSocket } : {}),
+      });
       const detach = broker.onEvent((event) => (sink ? sink.append([event]) : early.push(event)));
       const source: CaptureSource = { kind: 'broker', jobsDir: options.jobs, socketPath: broker.socketPath };
       try {
@@ -47,7 +53,8 @@ export function registerBroker(program: Command): void {
         throw error;
       }
       sink.append(early);
-      console.error(`xpc-inspector broker: socket ${broker.socketPath}, jobs ${options.jobs}, capture → ${options.capture ?? 'stdout'}`);
+      const probes = broker.probeSocketPath !== undefined ? `, probe socket ${broker.probeSocketPath}` : '';
+      console.error(`xpc-inspector broker: socket ${broker.socketPath}${probes}, jobs ${options.jobs}, capture → ${options.capture ?? 'stdout'}`);
       await untilSignalled();
       await broker.stop();
       detach();

@@ -1,0 +1,81 @@
+/**
+ * The native probe's records: what the macOS probe (native-probe/) streams to the broker's
+ * probe socket about the process it is loaded into. Each frame body is an XPC dictionary whose
+ * "record" key names the record; the other keys are declared here once. native-probe/src/
+ * probe_record.c writes exactly these dictionaries; the broker's probe ingest (main/probe)
+ * validates them with this table and turns them into the ordinary events of app/events.
+ *
+ * Every record carries `t`, nanoseconds since the probe started on its own monotonic clock
+ * (latencies are measured on it), and `dropped` when records were dropped since the previous
+ * one was sent (the probe never blocks the observed app: when its socket is full it counts
+ * what it drops and says so in the next record that gets through).
+ *
+ * `connection` is the observed process's xpc_connection_t (a pointer value, as uint64), which
+ * names a connection for as long as it lives. `message` is the probe's own counter of the
+ * messages it saw; `request` in a reply names the message it answers.
+ */
+import { xpc, type XpcValue } from '../xpc/value';
+import { anyValue, bool, int, optional, readFields, str, writeFields, type Field, type FieldSpec, type Fields } from './fields';
+
+export const PROBE_RECORD_VERSION = 1;
+
+/** An unsigned 64-bit handle (a pointer value); int64 or uint64 on the wire, non-negative. */
+const handle: Field<bigint> & { readonly optional: false } = {
+  expected: 'uint64',
+  optional: false,
+  read: (v) => ((v.type === 'uint64' || v.type === 'int64') && v.value >= 0n ? v.value : undefined),
+  write: (n) => xpc.uint64(n),
+};
+
+const common = { t: int, dropped: optional(int) };
+/** Where the probe could read them: the connection's name and the pid of its peer. */
+const peer = { service: optional(str), peerPid: optional(int) };
+/** A body that could not be serialized is left out, and `bodyError` says why. */
+const body = { body: optional(anyValue), bodyError: optional(str) };
+
+export const PROBE_RECORDS = {
+  /** First record on every probe connection. `pid` must be what the kernel reports for the socket. */
+  hello: { ...common, version: int, pid: int, executable: str, name: optional(str) },
+  /** xpc_connection_create_mach_service. `listener`: created with XPC_CONNECTION_MACH_SERVICE_LISTENER. */
+  'connection-created': { ...common, connection: handle, service: str, privileged: bool, listener: optional(bool) },
+  /** xpc_connection_resume / xpc_connection_activate. */
+  'connection-resumed': { ...common, connection: handle },
+  'connection-suspended': { ...common, connection: handle },
+  /** xpc_connection_send_message(_with_reply(_sync)). */
+  'message-sent': { ...common, connection: handle, message: int, ...peer, expectsReply: bool, sync: bool, ...body },
+  /** The connection's event handler received a message (a dictionary). */
+  'message-received': { ...common, connection: handle, message: int, ...peer, ...body },
+  /** A reply handler (or send_message_with_reply_sync) got its answer: a dictionary, or an error object. */
+  'reply-received': { ...common, connection: handle, message: int, request: int, ...peer, ...body, reason: optional(str) },
+  /** The event handler received an error: `error` is its XPCErrorDescription, `reason` the invalidation reason. */
+  'connection-error': { ...common, connection: handle, ...peer, error: str, reason: optional(str) },
+  /** xpc_connection_cancel. */
+  'connection-canceled': { ...common, connection: handle },
+} as const satisfies Readonly<Record<string, FieldSpec>>;
+
+type Records = typeof PROBE_RECORDS;
+export type ProbeRecordName = keyof Records;
+export type ProbeRecord = { [K in ProbeRecordName]: { readonly record: K } & Fields<Records[K]> }[ProbeRecordName];
+export type ProbeRecordOf<K extends ProbeRecordName> = Extract<ProbeRecord, { record: K }>;
+
+export type ProbeRecordResult = { readonly ok: true; readonly record: ProbeRecord } | { readonly ok: false; readonly error: string };
+
+/** Validates one frame body from a probe. Unknown keys are ignored, so newer probes can add fields. */
+export function decodeProbeRecord(value: XpcValue | undefined): ProbeRecordResult {
+  if (value === undefined) return { ok: false, error: 'empty frame: every probe frame must carry a record dictionary' };
+  if (value.type !== 'dictionary') return { ok: false, error: `the frame body is ${value.type}, not a record dictionary` };
+  const name = value.entries.get('record');
+  if (name === undefined) return { ok: false, error: "the record dictionary has no 'record' key" };
+  if (name.type !== 'string') return { ok: false, error: `key 'record' must be string, got ${name.type}` };
+  const spec: FieldSpec | undefined = Object.hasOwn(PROBE_RECORDS, name.value) ? PROBE_RECORDS[name.value as ProbeRecordName] : undefined;
+  if (spec === undefined) return { ok: false, error: `unknown record ${JSON.stringify(name.value)}` };
+  const fields = readFields(spec, value);
+  if (!fields.ok) return { ok: false, error: `record '${name.value}': ${fields.error}` };
+  return { ok: true, record: { record: name.value, ...fields.value } as ProbeRecord };
+}
+
+/** The dictionary of a record, "record" first (what probe_record.c writes; for tests and tools). */
+export function encodeProbeRecord(record: ProbeRecord): XpcValue {
+  const spec: FieldSpec = PROBE_RECORDS[record.record];
+  return writeFields(spec, record as never, [['record', xpc.string(record.record)]]);
+}
