@@ -196,6 +196,7 @@ export class CaptureLibrary {
     }
     const session = new CaptureSession(`capture-${this.nextSession++}`, capture, check.header, check.summary);
     this.sessions.set(session.id, session);
+    this.files.pin(capture.id);
     return { status: 'opened', session: session.info() };
   }
 

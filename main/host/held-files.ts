@@ -25,6 +25,8 @@ const MAX_HELD_FILES = 64;
 
 export class HeldFiles {
   private readonly files = new Map<string, HeldFile>();
+  /** Files an opened capture reads from: never evicted, only released with their session. */
+  private readonly pinned = new Set<string>();
   private directory: string | undefined;
 
   /** A private (0700) directory for temporary files, created on first use. */
@@ -42,10 +44,15 @@ export class HeldFiles {
     const file: HeldFile = { id: `file-${randomBytes(12).toString('base64url')}`, path, fileName: options.fileName ?? basename(path), temporary: options.temporary };
     this.files.set(file.id, file);
     if (this.files.size > MAX_HELD_FILES) {
-      const oldest = this.files.values().next().value!;
-      void this.release(oldest.id);
+      const oldest = [...this.files.keys()].find((id) => !this.pinned.has(id));
+      if (oldest !== undefined) this.evict(oldest);
     }
     return file;
+  }
+
+  /** Keeps a file until it is released explicitly (an opened capture reads from it). */
+  pin(id: string): void {
+    if (this.files.has(id)) this.pinned.add(id);
   }
 
   /** The file behind an id a page sent; a BridgeArgumentError for anything else. */
@@ -59,12 +66,20 @@ export class HeldFiles {
     const file = this.files.get(id);
     if (file === undefined) return;
     this.files.delete(id);
+    this.pinned.delete(id);
     if (file.temporary) await rm(file.path, { force: true });
+  }
+
+  private evict(id: string): void {
+    const file = this.files.get(id)!;
+    this.files.delete(id);
+    if (file.temporary) rmSync(file.path, { force: true });
   }
 
   /** Deletes every temporary file (host shutdown). */
   dispose(): void {
     this.files.clear();
+    this.pinned.clear();
     if (this.directory !== undefined) rmSync(this.directory, { recursive: true, force: true });
     this.directory = undefined;
   }
