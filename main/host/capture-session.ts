@@ -6,9 +6,8 @@
  */
 import type { CaptureFileSummary, CapturePage, MessageDetail, SessionInfo, WireEvent } from '../../app/bridge/contract';
 import type { CaptureHeader, CaptureLineError } from '../../app/capture/format';
-import { fromWireEvent } from '../../app/capture/format';
 import { describeXpc } from '../../app/xpc/describe';
-import { toXpcJson } from '../../app/xpc/json';
+import { fromXpcJson } from '../../app/xpc/json';
 import { CaptureImportError, CaptureReader } from '../capture/import';
 import type { HeldFile } from './held-files';
 import { MessageIndex } from './message-index';
@@ -66,7 +65,7 @@ interface Cursor {
 
 export class CaptureSession {
   private cursor: Cursor | undefined;
-  private readonly messages = new MessageIndex();
+  private readonly messages = new MessageIndex<WireEvent>();
   /** Page reads run one after another (they share the cursor). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -101,10 +100,12 @@ export class CaptureSession {
     const record = this.messages.get(id);
     if (record === undefined) return undefined;
     const { sent } = record;
+    // The file was checked when it was opened: its values are valid XPC-JSON.
+    const value = sent.value !== undefined ? fromXpcJson(sent.value, '$') : undefined;
     return {
       message: id,
-      value: sent.value !== undefined ? toXpcJson(sent.value) : undefined,
-      description: sent.value !== undefined ? describeXpc(sent.value) : `${sent.summary} (the capture holds no payload for this ${sent.size}-byte message)`,
+      value: sent.value,
+      description: value !== undefined ? describeXpc(value) : `${sent.summary} (the capture holds no payload for this ${sent.size}-byte message)`,
       inReplyTo: sent.inReplyTo,
       reply: record.reply,
     };
@@ -128,7 +129,7 @@ export class CaptureSession {
       for (const event of take) {
         if (event.seq < fromSeq) continue;
         events.push(event);
-        if (event.kind === 'message-sent' || event.kind === 'reply-received') this.messages.observe(fromWireEvent(event));
+        if (event.kind === 'message-sent' || event.kind === 'reply-received') this.messages.observe(event);
       }
     }
     const last = events[events.length - 1];
@@ -138,7 +139,9 @@ export class CaptureSession {
 
   private restart(): Cursor {
     void this.cursor?.batches.return(undefined);
-    const reader = new CaptureReader(this.file.path, { strict: false, validateValues: true });
+    // Opening checked every line: when all were good, reading again only needs to parse them;
+    // otherwise the same checks must skip the same lines.
+    const reader = new CaptureReader(this.file.path, { strict: false, validateValues: this.summary.skippedLines > 0 });
     this.cursor = { batches: reader.batches(), buffer: [], nextSeq: 0, finished: false };
     return this.cursor;
   }

@@ -3,18 +3,22 @@
  * the send event (with its XPC value when the broker included it) and the reply link in both
  * directions. Bounded by count; the oldest messages are forgotten first.
  */
+import type { WireEvent } from '../../app/bridge/contract';
 import type { InspectorEvent, MessageSentEvent } from '../../app/events/schema';
 
-export interface MessageRecord {
-  readonly sent: MessageSentEvent;
+/** The send event as the index holds it: live (an XpcValue) or read from a capture (an XPC-JSON tree). */
+type SentOf<E> = Extract<E, { readonly kind: 'message-sent' }>;
+
+export interface MessageRecord<Sent = MessageSentEvent> {
+  readonly sent: Sent;
   /** The reply's message id, once it is known. */
   reply?: number;
 }
 
 export const DEFAULT_MESSAGE_INDEX_CAPACITY = 100_000;
 
-export class MessageIndex {
-  private readonly records = new Map<number, MessageRecord>();
+export class MessageIndex<E extends InspectorEvent | WireEvent = InspectorEvent> {
+  private readonly records = new Map<number, MessageRecord<SentOf<E>>>();
   /**
    * Ids in the order they were remembered, as a ring: the slot at `oldest` goes first. (Taking
    * the first key of the Map instead gets slower the more entries have been deleted from it.)
@@ -31,10 +35,10 @@ export class MessageIndex {
   }
 
   /** Takes note of message sends and of the events that tie a reply to its request. */
-  observe(event: InspectorEvent): void {
+  observe(event: E): void {
     switch (event.kind) {
       case 'message-sent':
-        this.remember(event);
+        this.remember(event as SentOf<E>);
         if (event.inReplyTo !== undefined) this.link(event.inReplyTo, event.message);
         break;
       case 'reply-received':
@@ -45,11 +49,11 @@ export class MessageIndex {
     }
   }
 
-  get(message: number): MessageRecord | undefined {
+  get(message: number): MessageRecord<SentOf<E>> | undefined {
     return this.records.get(message);
   }
 
-  private remember(sent: MessageSentEvent): void {
+  private remember(sent: SentOf<E>): void {
     const earlier = this.records.get(sent.message);
     // A message id is sent once; should one repeat, it keeps its place and its reply link.
     this.records.set(sent.message, { sent, reply: earlier?.reply });
