@@ -186,6 +186,55 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     expect(new Set(sent.map((e) => e.message)).size).toBe(sent.length);
   });
 
+  it('takes records from many threads of one process, each frame whole', async () => {
+    const child = spawn(program, [broker.probeSocketPath!, 'threads'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = await exited(child);
+    expect(done.code, done.stderr).toBe(0);
+    const [, sent, , dropped, , created] = done.stdout.trim().split(' ').map(Number) as [number, number, number, number, number, number];
+    await until(() => ofKind(events, 'process-detached').some((e) => e.pid === child.pid), 'process-detached');
+    expect(ofKind(events, 'process-detached').find((e) => e.pid === child.pid)!.reason).toBe('peer closed the connection');
+    const opened = ofKind(events, 'connection-opened').filter((e) => e.clientPid === child.pid);
+    const messages = ofKind(events, 'message-sent').filter((e) => e.fromPid === child.pid);
+    // Whatever was not dropped arrived (a connection whose created record was dropped is opened
+    // at its first message instead), and the drops were reported.
+    expect(1 + created + messages.length).toBe(sent);
+    expect(opened.length).toBeGreaterThanOrEqual(created);
+    expect(opened.length).toBeLessThanOrEqual(4);
+    const lost = events.reduce((n, e) => n + ((e as { probeRecordsLost?: number }).probeRecordsLost ?? 0), 0);
+    expect(lost).toBeLessThanOrEqual(dropped);
+    expect(sent + dropped).toBe(1 + 4 * 501);
+    // Each thread's messages are on its own connection, in its order.
+    for (const conn of opened) {
+      const ids = messages.filter((m) => m.connection === conn.connection).map((m) => m.value);
+      const order = ids.map((v) => (v?.type === 'dictionary' && v.entries.get('i')?.type === 'int64' ? Number((v.entries.get('i') as { value: bigint }).value) : -1));
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    }
+  });
+
+  it('gives a forked child a probe connection of its own, named by the kernel', async () => {
+    const child = spawn(program, [broker.probeSocketPath!, 'fork'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const done = await exited(child);
+    expect(done.code, done.stderr).toBe(0);
+    const [, forkedPid, status] = done.stdout.trim().split(' ').map(Number) as [number, number, number];
+    expect(status).toBe(0);
+    await until(() => ofKind(events, 'process-detached').filter((e) => e.pid === child.pid || e.pid === forkedPid).length === 2, 'both to detach');
+    // Two sockets: the broker may read them in either order.
+    const byPid = (a: readonly unknown[], b: readonly unknown[]): number => Number(a[0]) - Number(b[0]);
+    const attached = ofKind(events, 'process-attached').map((e) => [e.process.pid, e.process.name]);
+    expect(attached.sort(byPid)).toEqual(
+      [
+        [child.pid, 'parent'],
+        [forkedPid, 'child'],
+      ].sort(byPid),
+    );
+    expect(ofKind(events, 'connection-opened').map((e) => [e.clientPid, e.service]).sort(byPid)).toEqual(
+      [
+        [forkedPid, 'com.apple.child'],
+        [child.pid, 'com.apple.parent'],
+      ].sort(byPid),
+    );
+  });
+
   describe('malformed records close only that probe connection', () => {
     let probe: ChildProcess;
     let probeDone: Promise<{ code: number | null; stdout: string; stderr: string }>;

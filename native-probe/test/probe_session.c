@@ -12,6 +12,13 @@
  *       Writes records into a socket pair nobody reads until it is full, then drains it and
  *       prints what arrived as "chunk HEX" lines, then one more record after the drain, then
  *       "stats SENT DROPPED".
+ *   probe_session SOCKET threads
+ *       hello, then 4 threads each reporting 500 messages on a connection of its own at once;
+ *       prints "sent N dropped M created K" (K: connection-created records that got through).
+ *   probe_session SOCKET fork
+ *       hello, then fork(): the child forgets the parent's connection, opens its own, says hello
+ *       and reports a connection to com.apple.child; the parent, after the child exited, reports
+ *       one to com.apple.parent. Prints "child PID".
  * Prints "sent N dropped M" at the end of a session.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -23,6 +30,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../src/probe_record.h"
@@ -192,7 +200,68 @@ static int backpressure(void) {
   return 0;
 }
 
+static probe_sink shared;
+
+static void *reporter(void *arg) {
+  uint64_t conn = 0x1000u + (uint64_t)(uintptr_t)arg;
+  probe_result r = probe_connection_created(&shared, conn, "com.apple.threads", 0, 0);
+  unsigned long *ok = (unsigned long *)malloc(3 * sizeof *ok);
+  ok[0] = r == PROBE_SENT;
+  ok[1] = r != PROBE_SENT;
+  ok[2] = r == PROBE_SENT;
+  for (int64_t i = 0; i < 500; i++) {
+    r = probe_message_sent(&shared, conn, probe_next_message(&shared), NULL, 0, 0, 0, blob_body, &i);
+    ok[r == PROBE_SENT ? 0 : 1]++;
+  }
+  return ok;
+}
+
+static int threads(const char *path) {
+  if (probe_sink_open(&shared, path, 0) != 0) return 2;
+  count(probe_hello(&shared, (int32_t)getpid(), "/test/probe_session", "threads"));
+  unsigned long created = 0;
+  pthread_t t[4];
+  for (uintptr_t i = 0; i < 4; i++) pthread_create(&t[i], NULL, reporter, (void *)i);
+  for (int i = 0; i < 4; i++) {
+    void *result;
+    pthread_join(t[i], &result);
+    sent += ((unsigned long *)result)[0];
+    dropped += ((unsigned long *)result)[1];
+    created += ((unsigned long *)result)[2];
+    free(result);
+  }
+  while (!probe_sink_flush(&shared)) sleep_ms(1);
+  probe_sink_close(&shared);
+  printf("sent %lu dropped %lu created %lu\n", sent, dropped, created);
+  return 0;
+}
+
+static int forked(const char *path) {
+  if (probe_sink_open(&shared, path, 0) != 0) return 2;
+  count(probe_hello(&shared, (int32_t)getpid(), "/test/probe_session", "parent"));
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) return 2;
+  if (child == 0) {
+    probe_sink_forget_after_fork(&shared);
+    if (probe_sink_open(&shared, path, 0) != 0) _exit(3);
+    probe_hello(&shared, (int32_t)getpid(), "/test/probe_session", "child");
+    probe_connection_created(&shared, CONN, "com.apple.child", 0, 0);
+    while (!probe_sink_flush(&shared)) sleep_ms(1);
+    probe_sink_close(&shared);
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  count(probe_connection_created(&shared, CONN, "com.apple.parent", 0, 0));
+  probe_sink_close(&shared);
+  printf("child %d %d\n", (int)child, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[2], "threads") == 0) return threads(argv[1]);
+  if (argc >= 3 && strcmp(argv[2], "fork") == 0) return forked(argv[1]);
   if (argc >= 3 && strcmp(argv[2], "backpressure") == 0) return backpressure();
   if (argc >= 4 && strcmp(argv[2], "session") == 0) {
     return session(argv[1], (int32_t)atoi(argv[3]), argc >= 5 && strcmp(argv[4], "--wait") == 0, argv[0]);
