@@ -20,6 +20,7 @@
  * with `node --cpu-prof` to profile the broker too)
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { connect, createServer, type Server } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -48,7 +49,27 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const profileArgs = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
 if (profileDir) mkdirSync(profileDir, { recursive: true });
 
-type PathName = 'broker' | 'direct';
+type PathName = 'broker' | 'direct' | 'relay';
+
+/**
+ * The floor of any router: a process that only copies bytes between two sockets (no decoding,
+ * no events), sitting where the broker sits. Its round trip against the direct one is the cost
+ * of the extra socket hop alone.
+ */
+function startRelay(path: string, target: string): Promise<Server> {
+  const server = createServer((inbound) => {
+    const outbound = connect(target);
+    inbound.on('data', (chunk: Buffer) => outbound.write(chunk));
+    outbound.on('data', (chunk: Buffer) => inbound.write(chunk));
+    const done = (): void => {
+      inbound.destroy();
+      outbound.destroy();
+    };
+    inbound.on('error', done).on('close', done);
+    outbound.on('error', done).on('close', done);
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
 
 /** Bundles the helper processes from source, as run-bench does for this file. */
 async function buildHelpers(): Promise<{ client: string; service: string }> {
@@ -185,6 +206,8 @@ async function main(): Promise<void> {
   // sun_path is short: keep the sockets in a short /tmp directory.
   const dir = mkdtempSync('/tmp/xpcb-');
   const directSocket = join(dir, 'direct.sock');
+  const relaySocket = join(dir, 'relay.sock');
+  const relay = await startRelay(relaySocket, directSocket);
   const jobsDir = join(dir, 'jobs');
   mkdirSync(join(jobsDir, 'LaunchAgents'), { recursive: true });
   // Shaped like the echo demo job: an Adaptive launch agent (app clients boost it).
@@ -210,7 +233,7 @@ async function main(): Promise<void> {
   capture.on = true;
 
   const child = spawn(process.execPath, [...profileArgs, helpers.client], {
-    env: { ...process.env, [ENV_SOCKET]: broker.socketPath, [ENV_PROCESS_TYPE]: 'app', BENCH_SERVICE: SERVICE, BENCH_DIRECT_SOCKET: directSocket },
+    env: { ...process.env, [ENV_SOCKET]: broker.socketPath, [ENV_PROCESS_TYPE]: 'app', BENCH_SERVICE: SERVICE, BENCH_DIRECT_SOCKET: directSocket, BENCH_RELAY_SOCKET: relaySocket },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const client = new ClientProcess(child);
@@ -221,9 +244,11 @@ async function main(): Promise<void> {
     const latencyBlock = (path: PathName, count: number) => measure<LatencyAnswer>(client, { cmd: 'latency', path, count });
     await latencyBlock('direct', LATENCY_WARMUP);
     await latencyBlock('broker', LATENCY_WARMUP);
-    const rows = { direct: new Tally(), broker: new Tally(), brokerNoCapture: new Tally() };
+    await latencyBlock('relay', LATENCY_WARMUP);
+    const rows = { direct: new Tally(), broker: new Tally(), brokerNoCapture: new Tally(), relay: new Tally() };
     for (let round = 0; round < LATENCY_ROUNDS; round++) {
       rows.direct.add(await latencyBlock('direct', LATENCY_BLOCK));
+      rows.relay.add(await latencyBlock('relay', LATENCY_BLOCK));
       rows.broker.add(await latencyBlock('broker', LATENCY_BLOCK));
       capture.on = false;
       rows.brokerNoCapture.add(await latencyBlock('broker', LATENCY_BLOCK));
@@ -239,7 +264,7 @@ async function main(): Promise<void> {
     const warmUp = (path: PathName) => measure<ThroughputAnswer>(client, { cmd: 'throughput', path, count: Math.ceil(MESSAGES / 4), batch: BATCH, window: WINDOW });
     await warmUp('direct');
     await warmUp('broker');
-    const runs: Record<PathName, Measured<ThroughputAnswer>[]> = { broker: [], direct: [] };
+    const runs: Record<'broker' | 'direct', Measured<ThroughputAnswer>[]> = { broker: [], direct: [] };
     let eventsPerMessage = 0;
     const lags: number[] = [];
     for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
@@ -249,14 +274,14 @@ async function main(): Promise<void> {
       eventsPerMessage = (capture.events - eventsBefore) / MESSAGES;
       lags.push(await capture.caughtUp());
     }
-    const medianRun = (path: PathName): Measured<ThroughputAnswer> => [...runs[path]].sort((a, b) => a.seconds - b.seconds)[Math.floor(THROUGHPUT_ROUNDS / 2)]!;
+    const medianRun = (path: 'broker' | 'direct'): Measured<ThroughputAnswer> => [...runs[path]].sort((a, b) => a.seconds - b.seconds)[Math.floor(THROUGHPUT_ROUNDS / 2)]!;
     const brokerRun = medianRun('broker');
     const directRun = medianRun('direct');
     const brokerRate = MESSAGES / brokerRun.seconds;
     const directRate = MESSAGES / directRun.seconds;
 
     // ---- report ------------------------------------------------------------------------
-    const { broker: b, direct: d, brokerNoCapture: off } = rows;
+    const { broker: b, direct: d, brokerNoCapture: off, relay: r } = rows;
     const p50 = b.percentile(50) / d.percentile(50);
     const p99 = b.percentile(99) / d.percentile(99);
     console.log(
@@ -268,12 +293,14 @@ async function main(): Promise<void> {
     console.log(`| round trip p50 | ${us(b.percentile(50))} | ${us(d.percentile(50))} | ${ratio(p50)} | ≤ 2× | ${verdict(p50 <= 2)} |`);
     console.log(`| round trip p99 | ${us(b.percentile(99))} | ${us(d.percentile(99))} | ${ratio(p99)} | ≤ 3× | ${verdict(p99 <= 3)} |`);
     console.log(`| one-way throughput | ${rate(brokerRate)} | ${rate(directRate)} | ${ratio(brokerRate / directRate)} | ≥ 200,000 msgs/s through the broker | ${verdict(brokerRate >= 200_000)} |`);
+    console.log(`| round trip p50 / p99, bare byte relay in place of the broker (the extra hop alone) | ${us(r.percentile(50))} / ${us(r.percentile(99))} | | ${ratio(r.percentile(50) / d.percentile(50))} / ${ratio(r.percentile(99) / d.percentile(99))} | | |`);
     console.log(`| round trip p50 / p99, capture off | ${us(off.percentile(50))} / ${us(off.percentile(99))} | | ${ratio(off.percentile(50) / d.percentile(50))} / ${ratio(off.percentile(99) / d.percentile(99))} | | |`);
     console.log('\nCPU time per round trip / per one-way message (µs), by process — where the time goes:\n');
     console.log('| | client | broker | service |');
     console.log('|---|---|---|---|');
     const cpuRow = (name: string, cpu: Cpu, per: number): string => `| ${name} | ${(cpu.client / per).toFixed(1)} | ${(cpu.broker / per).toFixed(1)} | ${(cpu.service / per).toFixed(1)} |`;
     console.log(cpuRow('round trip, direct', d.cpu, d.count));
+    console.log(cpuRow('round trip, bare byte relay', r.cpu, r.count));
     console.log(cpuRow('round trip, broker', b.cpu, b.count));
     console.log(cpuRow('round trip, broker, capture off', off.cpu, off.count));
     console.log(cpuRow('one-way, direct', directRun, MESSAGES));
@@ -286,7 +313,7 @@ async function main(): Promise<void> {
       `\ncapture: ${capture.events.toLocaleString('en-US')} events (${eventsPerMessage.toFixed(1)} per one-way message), ${(captureBytes / 1e6).toFixed(0)} MB; ` +
         `the journal had written everything ${lags.map((l) => l.toFixed(0)).join(' / ')} ms after each broker run's last reply`,
     );
-    const rates = (path: PathName): string => runs[path].map((r) => Math.round(MESSAGES / r.seconds).toLocaleString('en-US')).join(', ');
+    const rates = (path: 'broker' | 'direct'): string => runs[path].map((r) => Math.round(MESSAGES / r.seconds).toLocaleString('en-US')).join(', ');
     console.log(`throughput runs: broker ${rates('broker')}; direct ${rates('direct')} msgs/s`);
   } finally {
     stopping = true;
@@ -295,6 +322,7 @@ async function main(): Promise<void> {
     capture.on = false;
     capture.close();
     await broker.stop();
+    relay.close();
     if (!journalClosed) await journal.close();
     rmSync(dir, { recursive: true, force: true });
   }

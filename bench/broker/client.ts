@@ -3,7 +3,7 @@
  * the broker with the SDK ($XPC_INSPECTOR_SOCKET, service $BENCH_SERVICE) and straight to the
  * service's own socket ($BENCH_DIRECT_SOCKET) — and runs what the bench asks on stdin, one JSON
  * command per line, answering each with one JSON line on stdout:
- *   {"cmd":"latency","path":"broker"|"direct","count":N}  → {"samplesUs":[…], …cpu}
+ *   {"cmd":"latency","path":"broker"|"direct"|"relay","count":N}  → {"samplesUs":[…], …cpu}
  *   {"cmd":"throughput","path":…,"count":N,"batch":B,"window":W} → {"seconds":s,"received":n, …cpu}
  *   {"cmd":"quit"}
  * where cpu is {"clientCpuUs","serviceCpuUs"}: the CPU time each of the two processes spent on it.
@@ -23,9 +23,10 @@ interface Path {
   sendOneWay(body: XpcValue): void;
 }
 
+type PathName = 'broker' | 'direct' | 'relay';
 type Command =
-  | { readonly cmd: 'latency'; readonly path: 'broker' | 'direct'; readonly count: number }
-  | { readonly cmd: 'throughput'; readonly path: 'broker' | 'direct'; readonly count: number; readonly batch: number; readonly window: number }
+  | { readonly cmd: 'latency'; readonly path: PathName; readonly count: number }
+  | { readonly cmd: 'throughput'; readonly path: PathName; readonly count: number; readonly batch: number; readonly window: number }
   | { readonly cmd: 'quit' };
 
 function brokerPath(service: string): Path {
@@ -122,12 +123,13 @@ async function measured(path: Path, command: Exclude<Command, { cmd: 'quit' }>):
 
 const service = process.env.BENCH_SERVICE;
 const directSocket = process.env.BENCH_DIRECT_SOCKET;
-if (service === undefined || directSocket === undefined) throw new Error('BENCH_SERVICE and BENCH_DIRECT_SOCKET must be set');
+const relaySocket = process.env.BENCH_RELAY_SOCKET;
+if (service === undefined || directSocket === undefined || relaySocket === undefined) throw new Error('BENCH_SERVICE, BENCH_DIRECT_SOCKET and BENCH_RELAY_SOCKET must be set');
 
 const broker = brokerPath(service);
 // The first request launches the service, which then opens its direct socket.
 await broker.request(ping(0));
-const paths = { broker, direct: await directPath(directSocket) };
+const paths = { broker, direct: await directPath(directSocket), relay: await directPath(relaySocket) };
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
 
 for await (const line of createInterface({ input: process.stdin })) {
