@@ -28,11 +28,13 @@ function sampleCapture(count: number): string[] {
 const activeTab = (page: Page) => page.locator('[data-testid="session-tab"].active');
 
 test('the live capture exported from the toolbar opens again in a read-only tab with the same messages', async ({ app }) => {
-  const echoRequest = app.locator('[data-testid="message-row"][data-row-kind="message"]').filter({ hasText: 'com.example.echo' }).first();
+  // An answered request: its row is complete (its latency is known) before the export.
+  await app.getByTestId('filter-input').fill('service:com.example.echo is:answered');
+  const echoRequest = app.locator('[data-testid="message-row"][data-row-kind="message"]').first();
   await expect(echoRequest).toBeVisible({ timeout: 20_000 });
-  await expect(app.locator('[data-testid="message-row"][data-row-kind="reply"]').first()).toBeVisible();
-  const seq = await echoRequest.getAttribute('data-seq');
-  const rowText = await echoRequest.innerText();
+  // Both read from one element at once: the live timeline keeps scrolling as rows stream in.
+  const { seq, rowText } = await echoRequest.evaluate((row: HTMLElement) => ({ seq: row.dataset.seq, rowText: row.textContent }));
+  await app.getByTestId('filter-input').fill('');
 
   await app.getByTestId('export-menu').click();
   await expect(app.getByTestId('export-popover')).toBeVisible();
@@ -55,7 +57,7 @@ test('the live capture exported from the toolbar opens again in a read-only tab 
   await app.getByTestId('filter-input').fill(`seq:${seq}`);
   const imported = app.locator(`[data-testid="message-row"][data-seq="${seq}"]`);
   await expect(imported).toBeVisible();
-  expect(await imported.innerText()).toBe(rowText);
+  expect(await imported.textContent()).toBe(rowText);
   await app.getByTestId('filter-input').fill('');
   await expect(app.getByTestId('message-row').filter({ hasText: 'com.example.echo' }).first()).toBeVisible();
   await app.screenshot({ path: test.info().outputPath('imported-timeline.png') });
