@@ -166,11 +166,12 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     if (this.closeInfo || this.endingReason !== undefined) return false;
     if (value === undefined) this.outgoing.addEncoded(encodeFrame({ flags: flags ?? FrameFlag.ALWAYS_SET, messageId, body: new Uint8Array(0) }));
     else this.outgoing.add(value, messageId, flags ?? DEFAULT_MESSAGE_FLAGS, verbatim);
-    // Frames sent in one tick leave in one write instead of one syscall each.
+    // Frames sent in one turn of the event loop (all the chunks read from every socket in it)
+    // leave in one write instead of one syscall each.
     if (this.socket.writableLength + this.outgoing.pendingBytes >= this.socket.writableHighWaterMark) return this.flush();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(this.flush);
+      setImmediate(this.flush);
     }
     return true;
   }
