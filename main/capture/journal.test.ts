@@ -82,6 +82,38 @@ describe('capture journal', () => {
     );
   });
 
+  it('gathers events appended over many turns into a few writes, every event in order', async () => {
+    const path = join(dir, 'gather.ndjson');
+    const journal = CaptureJournal.open({ path, source: { kind: 'broker' }, writeDelayMs: 20, maxQueuedEvents: 10_000 });
+    const writes: number[] = [];
+    journal.onWritten((seq) => writes.push(seq));
+    const all = events(200);
+    // One event per turn of the event loop, as a lightly loaded broker produces them.
+    for (const event of all) {
+      journal.append([event]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await until(() => journal.written === 200);
+    // Far fewer writes than turns: the events of each delay window share one.
+    expect(writes.length).toBeLessThan(50);
+    expect(writes).toEqual([...writes].sort((a, b) => a - b));
+    await journal.close();
+    expect(readFileSync(path, 'utf8')).toBe(`${headerLine(journal.header)}\n${all.map((e) => `${eventLine(e)}\n`).join('')}{"end":{"events":200,"lastSeq":200}}\n`);
+  });
+
+  it('serializes and writes at once when the queue reaches its bound, without waiting for the delay', async () => {
+    const path = join(dir, 'bound.ndjson');
+    const journal = CaptureJournal.open({ path, source: { kind: 'broker' }, writeDelayMs: 600_000, maxQueuedEvents: 50, maxPendingBytes: 1 });
+    const all = events(50);
+    journal.append(all.slice(0, 49));
+    expect(journal.written).toBe(0);
+    journal.append(all.slice(49));
+    // The delay is ten minutes: only the bound can have started this write.
+    await until(() => journal.written === 50);
+    expect(statSync(path).size).toBe(Buffer.byteLength(`${headerLine(journal.header)}\n${all.map((e) => `${eventLine(e)}\n`).join('')}`));
+    await journal.close();
+  });
+
   it('closeSync completes the file even with a write still in flight', () => {
     const path = join(dir, 'exit.ndjson');
     const journal = CaptureJournal.open({ path, source: { kind: 'broker' }, maxPendingBytes: 4096 });
