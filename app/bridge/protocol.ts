@@ -81,7 +81,7 @@ export interface IpcBatchMessage {
 }
 
 /** Application-menu commands the Electron shell forwards to the window (the renderer acts on them). */
-export const MENU_COMMANDS = ['clear', 'toggle-pause', 'focus-filter'] as const;
+export const MENU_COMMANDS = ['clear', 'toggle-pause', 'focus-filter', 'open-capture', 'open-description'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];
 export const IPC_MENU_CHANNEL = `${IPC_PREFIX}menu`;
 /** The DOM event type the preload dispatches on `window` for a menu command, e.g. "xpc-inspector:clear". */

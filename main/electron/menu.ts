@@ -29,7 +29,15 @@ export function buildApplicationMenu(send: (command: MenuCommand) => void): Menu
             ],
           } satisfies MenuItemConstructorOptions,
         ]
-      : [{ label: 'File', submenu: [{ role: 'quit' }] } satisfies MenuItemConstructorOptions]),
+      : []),
+    {
+      label: 'File',
+      submenu: [
+        command('Open Capture…', 'CmdOrCtrl+O', 'open-capture'),
+        command('Import Description Text…', 'CmdOrCtrl+Shift+O', 'open-description'),
+        ...(isMac ? [] : [{ type: 'separator' } satisfies MenuItemConstructorOptions, { role: 'quit' } satisfies MenuItemConstructorOptions]),
+      ],
+    },
     {
       label: 'Edit',
       submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],

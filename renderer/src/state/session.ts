@@ -4,7 +4,7 @@
  */
 import { menuCommandEvent } from '../../../app/bridge/protocol';
 import { getBridge, onLinkStatus } from '../bridge';
-import { loadInterrupted, restoreCaptureTabs } from '../captures/capture-commands';
+import { loadInterrupted, openFile, restoreCaptureTabs } from '../captures/capture-commands';
 import { live, setLiveTitle, shown, shownStamp } from './tabs';
 import { useUi } from './ui-store';
 
@@ -43,11 +43,20 @@ export function startSession(): void {
 
   window.addEventListener(menuCommandEvent('clear'), () => void clearTimeline());
   window.addEventListener(menuCommandEvent('toggle-pause'), () => void togglePause());
+  window.addEventListener(menuCommandEvent('open-capture'), () => void openFile('capture'));
+  window.addEventListener(menuCommandEvent('open-description'), () => void openFile('description'));
   // The desktop app's menu carries these accelerators; in a browser the page handles them.
   if (window.xpcInspector === undefined) {
     window.addEventListener('keydown', (event) => {
-      if (!(event.metaKey || event.ctrlKey) || event.altKey || event.shiftKey) return;
+      if (!(event.metaKey || event.ctrlKey) || event.altKey) return;
       const key = event.key.toLowerCase();
+      if (key === 'o') {
+        // A key press is a user gesture: the file chooser may open.
+        event.preventDefault();
+        void openFile(event.shiftKey ? 'description' : 'capture');
+        return;
+      }
+      if (event.shiftKey) return;
       if (key === 'k') {
         event.preventDefault();
         void clearTimeline();
@@ -75,6 +84,8 @@ export async function refreshSessionInfo(): Promise<void> {
 }
 
 export async function clearTimeline(): Promise<void> {
+  // A capture tab is read-only: Clear (like Pause) belongs to the live tab.
+  if (shown !== live) return;
   try {
     await getBridge().clear();
     live.clearTimeline();
@@ -86,6 +97,7 @@ export async function clearTimeline(): Promise<void> {
 }
 
 export async function togglePause(): Promise<void> {
+  if (shown !== live) return;
   const ui = useUi.getState();
   const paused = !ui.paused;
   try {
