@@ -161,3 +161,25 @@ test('the transaction chart marks launches and idle exits on its time axis', asy
   await expect(chart.locator('g.mark.launch title').first()).toContainText(/s — /);
   await app.screenshot({ path: test.info().outputPath('transactions-marks.png') });
 });
+
+test('a window opened after Clear starts from the host snapshot: every service and the open connections are there', async ({ app }) => {
+  await app.getByTestId('nav-services').click();
+  const services = app.getByTestId('service-row');
+  await expect(services.filter({ hasText: 'com.example.flaky' })).toBeVisible({ timeout: 20_000 });
+  const before = await services.count();
+  await app.getByTestId('nav-timeline').click();
+  const rowsBefore = await rowCount(app);
+  await app.getByTestId('clear-button').click();
+  await expect.poll(() => rowCount(app), { timeout: 5000 }).toBeLessThan(rowsBefore);
+
+  await app.reload();
+  await app.getByTestId('nav-services').click();
+  // The jobs were loaded, and the traffic client connected, long before the events the host still holds.
+  await expect(services).toHaveCount(before);
+  const echo = app.locator('[data-testid="service-row"][data-service="com.example.echo"]');
+  expect(Number(await cell(app.getByTestId('services-table'), echo, 'Launches'))).toBeGreaterThanOrEqual(1);
+  await app.getByTestId('nav-connections').click();
+  await expect(app.getByTestId('connection-row').filter({ hasText: 'com.example.echo' }).first()).toBeVisible();
+  await expect(app.getByTestId('status-bar')).not.toContainText('earlier events not received');
+  await app.screenshot({ path: test.info().outputPath('after-clear-and-reload.png') });
+});

@@ -20,6 +20,7 @@ import type {
   Unsubscribe,
 } from '../app/bridge/contract';
 import type { JobSummary } from '../app/events/schema';
+import type { ModelSnapshot } from '../app/model/snapshot';
 import {
   IPC_BATCH_CHANNEL,
   IPC_MENU_CHANNEL,
@@ -66,6 +67,7 @@ const bridge: InspectorBridge = {
   getSession: (): Promise<SessionInfo> => ipcRenderer.invoke(ipcChannel('getSession')),
   subscribe,
   listJobs: (): Promise<readonly JobSummary[]> => ipcRenderer.invoke(ipcChannel('listJobs')),
+  getSnapshot: (throughSeq: number): Promise<ModelSnapshot> => ipcRenderer.invoke(ipcChannel('getSnapshot'), throughSeq),
   getMessage: (message: number, session?: string): Promise<MessageDetail | undefined> =>
     session === undefined ? ipcRenderer.invoke(ipcChannel('getMessage'), message) : ipcRenderer.invoke(ipcChannel('getMessage'), message, session),
   clear: (): Promise<void> => ipcRenderer.invoke(ipcChannel('clear')),

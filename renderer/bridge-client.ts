@@ -24,6 +24,8 @@ import type {
   Unsubscribe,
 } from '../app/bridge/contract';
 import type { JobSummary } from '../app/events/schema';
+import type { ModelSnapshot } from '../app/model/snapshot';
+import { decodeBatchFrame } from '../app/bridge/batch-codec';
 import { BRIDGE_SOCKET_PATH, type BridgeRequest, type ServerMessage, type StreamMethod, type SubscribeResult } from '../app/bridge/protocol';
 import { chooseLocalFile, startDownload, uploadFile } from './file-transfer';
 
@@ -85,6 +87,10 @@ export class WebSocketBridge implements InspectorBridge {
 
   listJobs(): Promise<readonly JobSummary[]> {
     return this.call('listJobs', []) as Promise<readonly JobSummary[]>;
+  }
+
+  getSnapshot(throughSeq: number): Promise<ModelSnapshot> {
+    return this.call('getSnapshot', [throughSeq]) as Promise<ModelSnapshot>;
   }
 
   getMessage(message: number, session?: string): Promise<MessageDetail | undefined> {
@@ -216,6 +222,8 @@ export class WebSocketBridge implements InspectorBridge {
     if (this.opened !== undefined) return this.opened;
     this.opened = new Promise<WebSocket>((resolve, reject) => {
       const socket = new (this.options.WebSocket ?? WebSocket)(this.options.url);
+      // Batches arrive as binary frames (app/bridge/batch-codec), read straight from the buffer.
+      socket.binaryType = 'arraybuffer';
       this.socket = socket;
       let isOpen = false;
       socket.onopen = () => {
@@ -251,10 +259,11 @@ export class WebSocketBridge implements InspectorBridge {
   }
 
   private receive(data: unknown): void {
-    if (typeof data !== 'string') return;
     let message: ServerMessage;
     try {
-      message = JSON.parse(data) as ServerMessage;
+      if (data instanceof ArrayBuffer) message = { push: 'batch', ...decodeBatchFrame(data) };
+      else if (typeof data === 'string') message = JSON.parse(data) as ServerMessage;
+      else return;
     } catch {
       return;
     }

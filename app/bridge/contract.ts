@@ -8,6 +8,7 @@
  */
 import type { CaptureLineError } from '../capture/format';
 import type { InspectorEvent, JobSummary } from '../events/schema';
+import type { ModelSnapshot } from '../model/snapshot';
 
 /** An event as it crosses the bridge: `value` fields replaced by their XPC-JSON tree. */
 export type WireEvent = InspectorEvent extends infer E
@@ -39,6 +40,12 @@ export interface SessionInfo {
   readonly jobsDir?: string;
   readonly capturePath?: string;
   readonly paused: boolean;
+  /**
+   * The live session: the oldest seq the host can still replay to a subscriber. A window that
+   * starts when this is past 1 (a long session, or after Clear) seeds its model with
+   * getSnapshot(heldFromSeq - 1) and subscribes from heldFromSeq.
+   */
+  readonly heldFromSeq?: number;
   /** For an opened capture: what was read from its file. */
   readonly capture?: CaptureFileSummary;
 }
@@ -162,6 +169,11 @@ export interface InspectorBridge {
   subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsubscribe;
   /** Jobs known to the broker. */
   listJobs(): Promise<readonly JobSummary[]>;
+  /**
+   * The live session's services, processes, connections and outstanding replies as of event
+   * `throughSeq`, rebuilt from the journal on disk (so it covers events the host no longer holds).
+   */
+  getSnapshot(throughSeq: number): Promise<ModelSnapshot>;
   /** Full payload, wire bytes and links of one message of a session (default: the live one). */
   getMessage(message: number, session?: string): Promise<MessageDetail | undefined>;
   /** Drops the events shown so far from the view (the journal on disk keeps them). */
@@ -200,6 +212,7 @@ export interface InspectorBridge {
 export const BRIDGE_METHODS = [
   'getSession',
   'listJobs',
+  'getSnapshot',
   'getMessage',
   'clear',
   'setPaused',

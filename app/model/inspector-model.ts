@@ -9,6 +9,7 @@
  * beyond its two strings.
  */
 import type { WireEvent } from '../bridge/contract';
+import type { ModelSnapshot } from './snapshot';
 import type { ConnectionState, ServiceState, TransactionCause } from '../events/schema';
 import {
   emptyHeld,
@@ -199,6 +200,36 @@ export class InspectorModel {
 
   apply(event: WireEvent): void {
     this.applyOne(event);
+    this.version++;
+  }
+
+  /**
+   * Starts from a host's snapshot instead of the events before it: for a window that joins
+   * after the host's window of recent events has moved on (a reload after a long session or
+   * after Clear). Events with seqs after the snapshot's then apply as usual. The timeline and
+   * the transaction charts start at the snapshot; the capture on disk holds what came before.
+   */
+  seed(snapshot: ModelSnapshot): void {
+    if (this.totals.lastSeq !== 0) throw new Error(`only an empty model can be seeded; this one has events up to seq ${this.totals.lastSeq}`);
+    for (const service of snapshot.services) {
+      this.servicesByLabel.set(service.label, { ...service, pids: [...service.pids], held: { ...service.held } });
+      for (const name of service.job?.machServices ?? []) this.jobOfMachService.set(name, service.label);
+    }
+    for (const process of snapshot.processes) {
+      const record: ProcessRecord = { ...process, held: { ...process.held }, output: [] };
+      this.processesByPid.set(record.pid, record);
+      if (record.state === 'exited' || record.state === 'detached') this.exitedOrder.push(record);
+    }
+    for (const connection of snapshot.connections) {
+      const record: ConnectionRecord = { ...connection, history: [...connection.history] };
+      this.connectionsById.set(record.id, record);
+      if (CLOSED_STATES.has(record.state)) this.closedOrder.push(record);
+    }
+    // Their rows belong to the host's timeline, not to this one.
+    for (const reply of snapshot.outstandingReplies) this.outstanding.set(reply.message, { ...reply, row: NONE });
+    this.jobErrorList.push(...snapshot.jobErrors);
+    Object.assign(this.totals, snapshot.totals);
+    this.mutationOverflow = true;
     this.version++;
   }
 

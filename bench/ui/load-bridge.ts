@@ -4,6 +4,8 @@
  * would, or delivers a whole capture at once. Parameters come from `window.__uiBench`.
  */
 import type { EventBatch, InspectorBridge, WireEvent } from '../../app/bridge/contract';
+import { InspectorModel } from '../../app/model/inspector-model';
+import { modelSnapshot } from '../../app/model/snapshot';
 import { syntheticSession } from '../../app/model/synthetic-session';
 
 interface LoadParameters {
@@ -60,6 +62,7 @@ page.xpcInspector = {
   getSession: async () => session,
   subscribe,
   listJobs: async () => [],
+  getSnapshot: async () => modelSnapshot(new InspectorModel()),
   getMessage: async () => undefined,
   clear: async () => undefined,
   setPaused: async () => undefined,

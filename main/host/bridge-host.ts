@@ -22,11 +22,13 @@ import type {
   Unsubscribe,
 } from '../../app/bridge/contract';
 import type { InspectorEvent, JobSummary } from '../../app/events/schema';
+import type { ModelSnapshot } from '../../app/model/snapshot';
 import { describeXpc } from '../../app/xpc/describe';
 import { toXpcJson } from '../../app/xpc/json';
 import { payloadFromFrame } from './frame-payload';
 import { EventStream, type EventStreamOptions, type SubscribeOptions } from './event-stream';
 import { toHex } from './hex';
+import { snapshotFromJournal } from './live-snapshot';
 import { MessageIndex } from './message-index';
 import { sendTestMessage } from './test-message';
 import { CaptureLibrary, type LiveCapture } from './capture-library';
@@ -83,6 +85,7 @@ export class BridgeHost implements InspectorBridge {
   /** Opened captures, held files and exports. */
   readonly captures: CaptureLibrary;
   private readonly maxWireBytes: number;
+  private readonly liveCapture: LiveCapture | undefined;
   private readonly detach: () => void;
 
   constructor(options: BridgeHostOptions) {
@@ -90,6 +93,7 @@ export class BridgeHost implements InspectorBridge {
     this.stream = new EventStream(options);
     this.messages = new MessageIndex(options.messageIndexCapacity);
     this.maxWireBytes = options.maxWireBytes ?? DEFAULT_MAX_WIRE_BYTES;
+    this.liveCapture = options.liveCapture;
     this.session = {
       id: LIVE_SESSION,
       mode: 'live',
@@ -117,7 +121,15 @@ export class BridgeHost implements InspectorBridge {
   }
 
   async getSession(): Promise<SessionInfo> {
-    return { ...this.session, paused: this.stream.paused };
+    return { ...this.session, paused: this.stream.paused, heldFromSeq: this.stream.heldFromSeq };
+  }
+
+  async getSnapshot(throughSeq: number): Promise<ModelSnapshot> {
+    const seq = checkFromSeq(throughSeq, 'getSnapshot');
+    if (seq === undefined) throw new BridgeArgumentError('getSnapshot: throughSeq is required');
+    if (seq > this.stream.lastSeq) throw new BridgeArgumentError(`getSnapshot: throughSeq ${seq} is past the newest event, seq ${this.stream.lastSeq}`);
+    if (this.liveCapture === undefined) throw new Error('getSnapshot: the live session is not journaled, so events the host no longer holds cannot be rebuilt');
+    return snapshotFromJournal(this.liveCapture, seq);
   }
 
   /** Streams batches: first what the host holds (from `fromSeq`), then live events. */

@@ -11,6 +11,7 @@ import { BridgeArgumentError, isBridgeMethod, show } from './validate';
 const ARITY: Readonly<Record<BridgeMethod, readonly [min: number, max: number]>> = {
   getSession: [0, 0],
   listJobs: [0, 0],
+  getSnapshot: [1, 1],
   getMessage: [1, 2],
   clear: [0, 0],
   setPaused: [1, 1],
@@ -59,6 +60,8 @@ export function callBridgeMethod(host: BridgeHost, method: unknown, params: unkn
       return host.getSession();
     case 'listJobs':
       return host.listJobs();
+    case 'getSnapshot':
+      return host.getSnapshot(args[0] as number);
     case 'getMessage':
       return host.getMessage(args[0] as number, args[1] as string | undefined);
     case 'clear':

@@ -76,6 +76,11 @@ export class EventStream {
     return this.pausedAtSeq !== undefined;
   }
 
+  /** The oldest seq a new subscriber can still be sent (lastSeq + 1 when nothing is held). */
+  get heldFromSeq(): number {
+    return this.log.at(0)?.seq ?? this.latestSeq + 1;
+  }
+
   /** Events currently held for replay. */
   get backlogSize(): number {
     return this.log.size;

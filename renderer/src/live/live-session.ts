@@ -6,7 +6,7 @@
  */
 import type { EventBatch, InspectorBridge, WireEvent } from '../../../app/bridge/contract';
 import { FilteredRows, MATCH_ALL, type CompiledFilter } from '../../../app/filter';
-import { InspectorModel, type ModelOptions } from '../../../app/model';
+import { InspectorModel, type ModelOptions, type ModelSnapshot } from '../../../app/model';
 import { RateMeter } from './rate-meter';
 
 /** Longest a frame spends applying events before yielding to rendering and input. */
@@ -61,6 +61,14 @@ export class LiveSession {
     this.stop?.();
     const fromSeq = this.model.totals.lastSeq > 0 ? this.model.totals.lastSeq + 1 : undefined;
     this.stop = bridge.subscribe((batch) => this.accept(batch), fromSeq);
+  }
+
+  /** Starts an empty session from a host snapshot (see InspectorModel.seed); connect() then continues after it. */
+  seed(snapshot: ModelSnapshot): void {
+    this.model.seed(snapshot);
+    this.timeline.update(this.model.takeMutations());
+    this.pendingAll = true;
+    this.changed();
   }
 
   disconnect(): void {

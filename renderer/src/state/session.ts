@@ -2,6 +2,7 @@
  * The one live session of this window and the commands the UI runs on it. Wires the bridge to
  * the model (LiveSession) and the model's version numbers to the UI store.
  */
+import type { InspectorBridge } from '../../../app/bridge/contract';
 import { menuCommandEvent } from '../../../app/bridge/protocol';
 import { getBridge, onLinkStatus } from '../bridge';
 import { loadInterrupted, openFile, restoreCaptureTabs } from '../captures/capture-commands';
@@ -36,7 +37,7 @@ export function startSession(): void {
       useUi.getState().setTick(useUi.getState().tick + 1);
     }
   }, TICK_MS);
-  live.connect(bridge);
+  void connectLive(bridge);
   void refreshSessionInfo();
   void loadInterrupted();
   void restoreCaptureTabs();
@@ -66,6 +67,22 @@ export function startSession(): void {
       }
     });
   }
+}
+
+/**
+ * Subscribes the live tab. A window that opens after the host's replay window moved on (a long
+ * session, a Clear) first takes the state of everything before it from the host's snapshot.
+ */
+async function connectLive(bridge: InspectorBridge): Promise<void> {
+  if (live.model.totals.lastSeq === 0) {
+    try {
+      const heldFromSeq = (await bridge.getSession()).heldFromSeq ?? 1;
+      if (heldFromSeq > 1) live.seed(await bridge.getSnapshot(heldFromSeq - 1));
+    } catch (error) {
+      useUi.getState().notify('error', `Showing only recent events; the state before them could not be read: ${messageOf(error)}`);
+    }
+  }
+  live.connect(bridge);
 }
 
 export async function refreshSessionInfo(): Promise<void> {
