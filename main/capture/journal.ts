@@ -9,8 +9,9 @@
  *     `maxQueuedEvents` are queued, the queue is serialized, UTF-8 encoded, into a pending buffer
  *     (in append order), and the buffer is handed to write(2) on libuv's thread pool, so the disk
  *     copy overlaps the serialization of the next events. Gathering a few milliseconds of events
- *     per write keeps a busy session at a few hundred writes a second, not one per event-loop
- *     turn. A buffer grown past `maxPendingBytes` is written at once. One write is in flight at a
+ *     per write keeps a lightly loaded session at a few hundred writes a second, not one per
+ *     event-loop turn; under load the queue fills first and writes follow each other without
+ *     waiting. A buffer grown past `maxPendingBytes` is written at once. One write is in flight at a
  *     time, in file order; events serialized meanwhile go to a second buffer. When a write
  *     completes its bytes are in the kernel: `written` advances, and they survive the process
  *     being killed (kill -9).
@@ -303,8 +304,9 @@ export class CaptureJournal {
 
   private scheduleWrite(): void {
     if (this.queued.length >= this.maxQueuedEvents) {
+      // Busy: there is plenty to write, so waiting to gather more would only add lag.
       this.serializeQueued();
-      if (this.activeLength >= this.maxPendingBytes) this.startWrite();
+      this.startWrite();
     }
     if (!this.writeScheduled && (this.queued.length > 0 || this.activeLength > 0)) {
       this.writeScheduled = setTimeout(() => {
