@@ -183,3 +183,27 @@ test('a window opened after Clear starts from the host snapshot: every service a
   await expect(app.getByTestId('status-bar')).not.toContainText('earlier events not received');
   await app.screenshot({ path: test.info().outputPath('after-clear-and-reload.png') });
 });
+
+test('the view keeps at most its row cap, says how many older events it dropped, and the cap is chosen in the status bar', async ({ app }) => {
+  // A tiny cap (the status bar offers 100k and up; any cap from 100 on is accepted) fills in seconds.
+  await app.evaluate(() => {
+    const key = 'xpc-inspector.preferences.v1';
+    const saved = JSON.parse(window.localStorage.getItem(key) ?? '{}') as Record<string, unknown>;
+    window.localStorage.setItem(key, JSON.stringify({ ...saved, viewRows: 150 }));
+  });
+  await app.reload();
+  const cap = app.getByTestId('row-cap');
+  await expect(cap).toContainText('of 150 rows in view');
+  const notice = app.getByTestId('dropped-notice');
+  await expect(notice).toBeVisible({ timeout: 30_000 });
+  await expect(notice).toHaveText(/^[\d,]+ older events dropped from view \(kept on disk\)$/);
+  await expect(cap).toHaveText('150 of 150 rows in view');
+  expect(await rowCount(app)).toBeLessThanOrEqual(150);
+  await app.screenshot({ path: test.info().outputPath('row-cap.png') });
+
+  await cap.click();
+  const menu = app.getByTestId('row-cap-menu');
+  await expect(menu.getByRole('menuitemradio', { name: '150 rows' })).toHaveAttribute('aria-checked', 'true');
+  await Promise.all([app.waitForEvent('load'), menu.getByRole('menuitemradio', { name: '100,000 rows' }).click()]);
+  await expect(app.getByTestId('row-cap')).toContainText('of 100,000 rows in view');
+});

@@ -1,7 +1,8 @@
 /** Event rate, totals, and what the view no longer shows (dropped from view, missed, backlog). */
 import { formatBytes, formatCount } from '../../../app/model';
-import { shown } from '../state/tabs';
+import { live, shown } from '../state/tabs';
 import { useUi } from '../state/ui-store';
+import { RowCapMenu } from './RowCapMenu';
 
 export function StatusBar() {
   useUi((s) => s.tick);
@@ -47,9 +48,11 @@ export function StatusBar() {
           {formatCount(dropped)} older events dropped from view (kept on disk)
         </span>
       )}
-      <span className="item">
-        {formatCount(model.rows.count)} rows in view
-      </span>
+      {shown === live ? (
+        <RowCapMenu rows={model.rows.count} capacity={model.rows.capacity} />
+      ) : (
+        <span className="item">{formatCount(model.rows.count)} rows in view</span>
+      )}
     </footer>
   );
 }

@@ -6,6 +6,7 @@
  */
 import { LIVE_SESSION, type InspectorBridge, type SessionInfo } from '../../../app/bridge/contract';
 import { LiveSession } from '../live/live-session';
+import { loadPreferences } from './preferences';
 import { useUi, type TabSummary, type UiState } from './ui-store';
 
 type SavedView = Pick<UiState, 'view' | 'filterText' | 'filterError' | 'selectedRow' | 'followLive' | 'sort' | 'focusedService' | 'session' | 'jobs' | 'paused'>;
@@ -26,7 +27,7 @@ const MAX_LOAD_BACKLOG = 60_000;
 const MAX_CAPTURE_ROWS = 1_000_000;
 
 /** The live session of this window. */
-export const live = new LiveSession();
+export const live = new LiveSession({ rowCapacity: loadPreferences().viewRows });
 /** The session the views show: the live one or an opened capture. */
 export let shown: LiveSession = live;
 

@@ -159,5 +159,6 @@ export const useUi = create<UiState & UiActions>()((set, get) => ({
 }));
 
 function persist(state: UiState): void {
-  savePreferences({ theme: state.theme, hiddenColumns: state.hiddenColumns, columnWidths: state.columnWidths, detailHeight: state.detailHeight });
+  // The row cap is changed (with a reload) from the status bar, not through this store.
+  savePreferences({ theme: state.theme, hiddenColumns: state.hiddenColumns, columnWidths: state.columnWidths, detailHeight: state.detailHeight, viewRows: loadPreferences().viewRows });
 }
