@@ -2,7 +2,8 @@
  * The Electron shell: hosts the broker and the bridge host in the main process and shows the
  * renderer in one locked-down window (context isolation, sandbox, no Node, strict CSP, no
  * navigation, no new windows, no permissions). Started by `xpc-inspector start` with
- * `--jobs DIR` optionally naming the launchd jobs to run (default: the demo jobs).
+ * `--jobs DIR` optionally naming the launchd jobs to run (default: the demo jobs), `--probe-socket PATH`
+ * where native probes connect.
  */
 import { app, BrowserWindow, Menu, session, type WebContents } from 'electron';
 import { IPC_MENU_CHANNEL, type MenuCommand } from '../../app/bridge/protocol';
@@ -19,6 +20,7 @@ import { buildApplicationMenu } from './menu';
 
 const root = findPackageRoot(__dirname);
 const jobsDir = argumentValue(process.argv, '--jobs') ?? demoJobsDir(root);
+const probeSocketPath = argumentValue(process.argv, '--probe-socket');
 
 registerAppScheme();
 app.setName('XPC Inspector');
@@ -43,7 +45,7 @@ async function start(): Promise<void> {
   });
   serveAppScheme(rendererDir(root));
 
-  const broker = await Broker.start({ jobsDir });
+  const broker = await Broker.start({ jobsDir, ...(probeSocketPath !== undefined ? { probeSocketPath } : {}) });
   const capturesDir = capturesDirectory();
   const journal = journalLiveSession(broker, { capturesDir, jobsDir, log: (line) => console.error(`xpc-inspector: ${line}`) });
   const host = new BridgeHost({

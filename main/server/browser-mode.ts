@@ -18,6 +18,8 @@ export interface BrowserModeOptions {
   readonly jobsDir?: string;
   /** The broker's socket; default: the broker's per-user default. */
   readonly socketPath?: string;
+  /** Also accept native probes (native-probe/) on this socket. */
+  readonly probeSocketPath?: string;
   readonly port?: number;
   readonly hostname?: string;
   /** The package root (default: found from this file). */
@@ -44,7 +46,7 @@ export interface BrowserMode {
 export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
   const root = options.root ?? findPackageRoot(here());
   const jobsDir = options.jobsDir ?? demoJobsDir(root);
-  const broker = await Broker.start({ jobsDir, socketPath: options.socketPath });
+  const broker = await Broker.start({ jobsDir, socketPath: options.socketPath, ...(options.probeSocketPath !== undefined ? { probeSocketPath: options.probeSocketPath } : {}) });
   const log = options.log ?? ((line: string) => console.warn(`xpc-inspector serve: ${line}`));
   const capturesDir = options.capturesDir ?? capturesDirectory();
   let host: BridgeHost | undefined;

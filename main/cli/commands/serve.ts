@@ -12,6 +12,7 @@ export interface ServeOptions {
   readonly port: string;
   readonly host: string;
   readonly socket?: string;
+  readonly probeSocket?: string;
   readonly captures?: string;
   readonly open: boolean;
 }
@@ -24,11 +25,13 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'TCP port (0 picks a free one)', '0')
     .option('--host <address>', `address to listen on; only ${LOOPBACK_HOST} is allowed`, LOOPBACK_HOST)
     .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory)")
+    .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .option('--captures <dir>', 'where the live capture is journaled and interrupted ones are found (default: the per-user captures directory)')
     .option('--no-open', 'only print the URL, do not open a browser')
     .action(async (options: ServeOptions) => {
       const mode = await startServing(options);
       console.log(`XPC Inspector is serving ${mode.jobsDir}`);
+      if (mode.broker.probeSocketPath !== undefined) console.log(`Native probes connect to ${mode.broker.probeSocketPath}`);
       console.log(`Open ${mode.url}`);
       if (options.open && !openInDefaultBrowser(mode.url)) console.log('(no browser opener found; open the URL yourself)');
       await untilSignalled(mode);
@@ -38,7 +41,14 @@ export function registerServe(program: Command): void {
 export async function startServing(options: Omit<ServeOptions, 'open'>): Promise<BrowserMode> {
   const port = parsePort(options.port);
   if (options.host !== LOOPBACK_HOST) throw new Error(`--host ${options.host}: browser mode listens on ${LOOPBACK_HOST} only`);
-  return startBrowserMode({ jobsDir: options.jobs, socketPath: options.socket, capturesDir: options.captures, port, hostname: options.host });
+  return startBrowserMode({
+    jobsDir: options.jobs,
+    socketPath: options.socket,
+    ...(options.probeSocket !== undefined ? { probeSocketPath: options.probeSocket } : {}),
+    capturesDir: options.captures,
+    port,
+    hostname: options.host,
+  });
 }
 
 /** Keeps serving until SIGINT/SIGTERM, then stops the server, the broker and its services. */

@@ -5,7 +5,7 @@
  * process with its real broker and demo services.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,9 +32,9 @@ afterEach(async () => {
   }
 });
 
-function start(browser: string): Started {
+function start(browser: string, extraArgs: (dir: string) => readonly string[] = () => []): Started {
   const dir = mkdtempSync(join(tmpdir(), 'xpci-start-'));
-  const child = spawn(process.execPath, [cli, 'start', '--socket', join(dir, 'b.sock')], {
+  const child = spawn(process.execPath, [cli, 'start', '--socket', join(dir, 'b.sock'), ...extraArgs(dir)], {
     cwd: root,
     // No Electron binary at this path, whatever the machine has installed.
     env: { ...process.env, ELECTRON_OVERRIDE_DIST_PATH: join(dir, 'no-electron'), XPC_INSPECTOR_BROWSER: browser },
@@ -77,6 +77,14 @@ describe.skipIf(!existsSync(join(root, 'out', 'main', 'cli.mjs')))('xpc-inspecto
     expect(await page.text()).toContain('<div id="root">');
     // The token is what lets the page in.
     expect((await fetch(url!.replace(/token=[\w-]+/, 'token=wrong'))).status).toBe(401);
+  }, 40_000);
+
+  it('also listens for native probes where --probe-socket says, and prints where', async () => {
+    let probeSocket = '';
+    const started = start('none', (dir) => ['--probe-socket', (probeSocket = join(dir, 'probe.sock'))]);
+    await started.waitFor(URL_LINE);
+    expect(started.output()).toContain(`Native probes connect to ${probeSocket}`);
+    expect(statSync(probeSocket).isSocket()).toBe(true);
   }, 40_000);
 
   it('keeps serving, and says so, when the browser fails to start', async () => {

@@ -15,6 +15,7 @@ import { startServing, untilSignalled } from './serve';
 interface StartOptions {
   readonly jobs?: string;
   readonly socket?: string;
+  readonly probeSocket?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -23,6 +24,7 @@ export function registerStart(program: Command): void {
     .description('open the inspector: the Electron app, or browser mode when Electron is not installed')
     .option('--jobs <dir>', 'directory of launchd job plists to run (default: the demo jobs)')
     .option('--socket <path>', "the broker's Unix socket, in browser mode (default: the per-user runtime directory)")
+    .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .addHelpText('after', `\nIn browser mode the UI opens in Chromium's app mode; set ${ENV_BROWSER} to another browser executable, or to none to only print the URL.`)
     .action(async (options: StartOptions) => {
       const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -41,7 +43,7 @@ async function runElectron(binary: string, bundle: string, options: StartOptions
   console.log(`Starting the Electron app (${binary}).`);
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
-  const args = [bundle, ...(options.jobs ? ['--jobs', options.jobs] : [])];
+  const args = [bundle, ...(options.jobs ? ['--jobs', options.jobs] : []), ...(options.probeSocket ? ['--probe-socket', options.probeSocket] : [])];
   const child = spawn(binary, args, { stdio: 'inherit', env });
   const code = await new Promise<number>((resolve, reject) => {
     child.on('error', (error) => reject(new Error(`cannot run ${binary}: ${error.message}`)));
@@ -51,7 +53,8 @@ async function runElectron(binary: string, bundle: string, options: StartOptions
 }
 
 async function runBrowserMode(options: StartOptions): Promise<void> {
-  const mode = await startServing({ jobs: options.jobs, socket: options.socket, port: '0', host: '127.0.0.1' });
+  const mode = await startServing({ jobs: options.jobs, socket: options.socket, probeSocket: options.probeSocket, port: '0', host: '127.0.0.1' });
+  if (mode.broker.probeSocketPath !== undefined) console.log(`Native probes connect to ${mode.broker.probeSocketPath}`);
   const chromium = findChromium();
   if (chromium === undefined) {
     const chosen = process.env[ENV_BROWSER];
