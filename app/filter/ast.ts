@@ -22,6 +22,7 @@ export type IsWhat =
   | 'oneway'
   | 'request'
   | 'boosting'
+  | 'probe'
   | 'delivered'
   | 'handled'
   | 'error'

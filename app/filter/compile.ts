@@ -239,6 +239,8 @@ function compileIs(what: IsWhat, rows: RowStore): SlotPredicate {
       return (s) => kind[s] === message && (flags[s]! & RowFlag.expectsReply) !== 0;
     case 'boosting':
       return bit(RowFlag.boosting);
+    case 'probe':
+      return bit(RowFlag.probe);
     case 'delivered':
       return bit(RowFlag.delivered);
     case 'handled':

@@ -286,3 +286,18 @@ describe('incremental selection', () => {
     expect(view.filter).toBe(second.filter);
   });
 });
+
+describe('is:probe', () => {
+  test('selects the messages the native probe saw in real processes, not those the broker routed', () => {
+    const model = new InspectorModel();
+    const s = new EventBuilder();
+    const send = (message: number, summary: string, observedBy?: 'probe'): void => {
+      s.add({ kind: 'message-sent', message, connection: 1, messageKind: 'message', fromPid: 100, service: 'com.apple.example', expectsReply: false, sync: false, size: 64, boosting: false, summary, ...(observedBy ? { observedBy } : {}) });
+    };
+    send(1, 'routed');
+    send(2, 'observed', 'probe');
+    model.applyBatch(s.take());
+    expect(select(model, 'is:probe')).toEqual(['observed']);
+    expect(select(model, '-is:probe kind:message')).toEqual(['routed']);
+  });
+});

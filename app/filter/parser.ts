@@ -58,6 +58,7 @@ export const IS_VALUES: readonly IsWhat[] = [
   'oneway',
   'request',
   'boosting',
+  'probe',
   'delivered',
   'handled',
   'error',

@@ -324,6 +324,7 @@ export class InspectorModel {
     if (e.expectsReply) flags |= RowFlag.expectsReply;
     if (e.sync) flags |= RowFlag.sync;
     if (e.boosting) flags |= RowFlag.boosting;
+    if (e.observedBy === 'probe') flags |= RowFlag.probe;
     if (rowKind === 'error') flags |= RowFlag.error;
 
     const summary = e.summary;

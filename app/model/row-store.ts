@@ -43,6 +43,8 @@ export const RowFlag = {
   warning: 1 << 10,
   /** The receiver created a reply for this request. */
   replyCreated: 1 << 11,
+  /** Seen by the native probe in a real macOS process, not routed by the broker. */
+  probe: 1 << 12,
 } as const;
 
 /** Every column holds -1 where a row has no value. */

@@ -6,7 +6,7 @@ const ROWS: readonly (readonly [string, string])[] = [
   ['pid:123  from:Mail  to:456', 'either end, the sender, the receiver (pid or process name)'],
   ['kind:reply', 'message, reply, error, lifecycle, output — or an event kind such as process-exited'],
   ['has:error', 'error, reply, payload, latency, boost, warning'],
-  ['is:unanswered', 'unanswered, answered, failed, dropped, sync, async, oneway, request, boosting…'],
+  ['is:unanswered', 'unanswered, answered, failed, dropped, sync, async, oneway, request, boosting, probe…'],
   ['latency>5ms', 'also handler, size (kb, mb), tx, seq, conn, msg; operators > >= < <= = !='],
   ['"hello world"', 'free text: summaries and payload values, case-insensitive'],
   ['-kind:lifecycle  !is:sync', 'negation (also NOT)'],

@@ -118,7 +118,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
     size: 100,
     minSize: 40,
     ...drawn(
-      { title: 'SYNC request · BOOST · WAIT no reply yet · FAIL error instead of reply · DROP dropped' },
+      { title: 'SYNC request · BOOST · WAIT no reply yet · FAIL error instead of reply · DROP dropped · PROBE seen by the native probe' },
       (slot) => {
         const f = rowFlags(shown.model, slot);
         return (
@@ -128,6 +128,7 @@ export const TIMELINE_COLUMNS: ColumnDef<RowRef>[] = [
             {f.waiting && <span className="flag waiting">WAIT</span>}
             {f.failed && <span className="flag failed">FAIL</span>}
             {f.dropped && <span className="flag dropped">DROP</span>}
+            {f.probe && <span className="flag probe">PROBE</span>}
           </span>
         );
       },

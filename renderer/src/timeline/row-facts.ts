@@ -42,6 +42,7 @@ export function serviceName(model: InspectorModel, slot: number): string {
 export interface RowFlags {
   readonly sync: boolean;
   readonly boosting: boolean;
+  readonly probe: boolean;
   readonly waiting: boolean;
   readonly dropped: boolean;
   readonly failed: boolean;
@@ -55,6 +56,7 @@ export function rowFlags(model: InspectorModel, slot: number): RowFlags {
   return {
     sync: (f & RowFlag.sync) !== 0,
     boosting: (f & RowFlag.boosting) !== 0,
+    probe: (f & RowFlag.probe) !== 0,
     waiting: isMessage && (f & RowFlag.expectsReply) !== 0 && (f & (RowFlag.answered | RowFlag.failed)) === 0,
     dropped: isMessage && (f & RowFlag.dropped) !== 0,
     failed: (f & RowFlag.failed) !== 0,
