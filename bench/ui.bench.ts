@@ -159,7 +159,7 @@ async function runLive(): Promise<LiveResult> {
     join(jobsDir, 'LaunchAgents', 'com.example.echo.plist'),
     plistFor({ label: 'com.example.echo', kind: 'agent', program: join(root, 'out', 'demo', 'echo.mjs'), argv: [process.execPath, join(root, 'out', 'demo', 'echo.mjs')], services: ['com.example.echo'], processType: 'Adaptive' }),
   );
-  const mode = await startBrowserMode({ jobsDir, socketPath: join(dir, 'broker.sock'), rendererDir, log: () => undefined });
+  const mode = await startBrowserMode({ jobsDir, socketPath: join(dir, 'broker.sock'), capturesDir: join(dir, 'captures'), rendererDir, log: () => undefined });
   let emitted = 0;
   const detach = mode.broker.onEvent(() => (emitted += 1));
   const loadClient = await buildLoadClient();

@@ -3,9 +3,10 @@
  * channel names of the Electron IPC. Both carry exactly the operations of InspectorBridge.
  *
  * WebSocket: the page sends requests `{id, method, params}` where params are the method's
- * positional arguments; the host answers each with `{id, result}` or `{id, error}` and pushes
- * event batches as `{push: 'batch', subscription, batch}`. `subscribe` (params `[fromSeq?]`)
- * answers `{subscription}`; `unsubscribe` takes `[subscription]`.
+ * positional arguments; the host answers each with `{id, result}` or `{id, error}` (JSON text
+ * frames) and pushes event batches as binary frames (app/bridge/batch-codec: the events' fields
+ * in per-kind order instead of JSON objects, decoded in the page into a BatchPush). `subscribe`
+ * (params `[fromSeq?]`) answers `{subscription}`; `unsubscribe` takes `[subscription]`.
  */
 import type { BridgeMethod, EventBatch } from './contract';
 
@@ -33,6 +34,7 @@ export type BridgeResponse =
   | { readonly id: number; readonly result?: unknown }
   | { readonly id: number | null; readonly error: BridgeErrorBody };
 
+/** A pushed batch as the page reads it (on the WebSocket it travels as a binary batch frame). */
 export interface BatchPush {
   readonly push: 'batch';
   readonly subscription: number;

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { decodeBatchFrame } from '../../app/bridge/batch-codec';
 import type { ServerMessage } from '../../app/bridge/protocol';
 import { startBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode';
 
@@ -34,7 +35,12 @@ export class TestClient {
   private nextId = 1;
 
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as ServerMessage));
+    socket.on('message', (data, isBinary) => {
+      const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+      // Batches arrive as binary frames; everything else is JSON text.
+      if (isBinary) this.messages.push({ push: 'batch', ...decodeBatchFrame(bytes) });
+      else this.messages.push(JSON.parse(bytes.toString('utf8')) as ServerMessage);
+    });
   }
 
   static async connect(url: string, headers?: Record<string, string>): Promise<TestClient> {

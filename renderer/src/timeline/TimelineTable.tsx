@@ -48,9 +48,12 @@ export function TimelineTable() {
   const setFollowLive = useUi((s) => s.setFollowLive);
   const filterText = useUi((s) => s.filterText);
   const scrollRef = useRef<HTMLDivElement>(null);
+  /** The scroll position as of the latest scroll event. */
   const lastScrollTop = useRef(0);
   /** Where live follow last put the scroll position. */
   const followTop = useRef(0);
+  /** The scroll position that shows the newest row, as of the latest follow. */
+  const followBottom = useRef(0);
   const [menuAt, setMenuAt] = useState<{ x: number; y: number } | undefined>(undefined);
 
   const sortKey = sort === undefined ? undefined : (TIMELINE_COLUMNS.find((c) => c.id === sort.column)?.meta as ColumnMeta | undefined)?.sortKey;
@@ -89,28 +92,38 @@ export function TimelineTable() {
     onColumnSizingChange: (updater) => setColumnWidths(apply(updater, columnWidths as ColumnSizingState)),
   });
 
-  const movedUp = (element: HTMLElement): boolean => {
-    const atBottom = element.scrollTop + element.clientHeight >= element.scrollHeight - ROW_HEIGHT * 1.5;
-    return !atBottom && element.scrollTop < followTop.current - 2;
+  // The scroll position is read here, before this render's rows are committed, while the
+  // layout is still clean: read after the commit, it would force a layout of the new rows.
+  const scrolledTo = scrollRef.current?.scrollTop;
+  /** Whether the view was scrolled up (by a user, or a test driving the page) since live follow last moved it. */
+  const movedUp = (top: number): boolean => {
+    const atBottom = top >= followBottom.current - ROW_HEIGHT * 1.5;
+    return !atBottom && top < followTop.current - 2;
   };
-
-  // How long rendering takes decides how often the stream re-renders (see LiveSession).
-  useLayoutEffect(() => {
-    shown.noteRenderCost(performance.now() - renderStarted);
-  });
 
   // Live follow: after every frame, show the newest row — unless something scrolled the view up
   // since we last did (a user, or a test driving the page), which ends following.
   useLayoutEffect(() => {
     const element = scrollRef.current;
     if (element === null || !followLive) return;
-    if (movedUp(element)) {
+    if (scrolledTo !== undefined && movedUp(scrolledTo)) {
       setFollowLive(false);
       return;
     }
-    element.scrollTop = element.scrollHeight;
-    followTop.current = element.scrollTop;
-  }, [frame, followLive, order.length, setFollowLive]);
+    // Where the newest row is fully in view follows from the row count: no need to read the
+    // scroll height back (the browser clamps the value to the real scroll range).
+    const target = rowWindow.bottomOffset;
+    followBottom.current = target;
+    if (target === followTop.current && scrolledTo === target) return;
+    element.scrollTop = target;
+    followTop.current = target;
+  });
+
+  // How long rendering takes decides how often the stream re-renders (see LiveSession). Run
+  // after the follow effect: the layout its scroll write needs belongs to this render's cost.
+  useLayoutEffect(() => {
+    shown.noteRenderCost(performance.now() - renderStarted);
+  });
 
   const onScroll = useCallback(() => {
     const element = scrollRef.current;
@@ -263,11 +276,14 @@ export function TimelineTable() {
           })}
         </div>
         <div className="grid-body" style={{ height: rowWindow.totalHeight, width: totalWidth }}>
-          {rowModel.rows.map((tableRow) => {
+          {rowModel.rows.map((tableRow, position) => {
             const ref = tableRow.original;
             return (
               <TimelineRow
-                key={ref.row}
+                // Following live, the window moves by many rows a frame: its row elements are
+                // kept and given new rows (keyed by position) instead of being replaced. Scrolled,
+                // a row keeps its element while it stays on screen (keyed by row).
+                key={followLive ? `at${position}` : ref.row}
                 row={ref.row}
                 odd={ref.index % 2 === 1}
                 top={ref.start}

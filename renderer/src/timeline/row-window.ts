@@ -4,7 +4,7 @@
  * keeps a measurement per row and rebuilds it whenever the row count changes — a million rows
  * growing every frame would cost more than everything else on screen.)
  */
-import { useCallback, useLayoutEffect, useState, type RefObject } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { flushSync } from 'react-dom';
 
 export interface WindowRow {
@@ -55,10 +55,21 @@ export function useRowWindow(
   const rows: WindowRow[] = [];
   for (let index = first; index < last; index++) rows.push({ index, top: index * rowHeight });
 
+  // Pinned, the window does not depend on the scroll position: the scroll events that
+  // following itself causes (one per frame while streaming) need no render of their own.
+  const pinned = useRef(pinnedToBottom);
+  pinned.current = pinnedToBottom;
+  const latestTop = useRef(0);
   const onScroll = useCallback((top: number) => {
+    latestTop.current = top;
+    if (pinned.current) return;
     // Rendered before the browser paints the new position, so fast scrolling shows no gaps.
     flushSync(() => setScrollTop(top));
   }, []);
+  // Unpinned again: start from where the view really is (re-rendered before it is painted).
+  useLayoutEffect(() => {
+    if (!pinnedToBottom) setScrollTop(latestTop.current);
+  }, [pinnedToBottom]);
 
   const scrollToIndex = useCallback(
     (index: number) => {
