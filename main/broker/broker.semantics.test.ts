@@ -23,6 +23,8 @@ beforeAll(async () => {
     agent('com.test.serial'),
     agent('com.test.guarded', { env: { FIXTURE_REQUIREMENT: JSON.stringify({ uid: uid + 1 }) } }),
     agent('com.test.sessions', { env: { FIXTURE_API: 'session' } }),
+    { label: 'com.test.daemon-caller', kind: 'daemon', program: service, services: ['com.test.daemon-caller'], runAtLoad: true, env: { FIXTURE_CONNECT_TO: 'com.test.pusher' } },
+    agent('com.test.agent-caller', { runAtLoad: true, env: { FIXTURE_CONNECT_TO: 'com.test.pusher' } }),
   ]);
   configureXpc({ socketPath: tb.socketPath, processType: 'app' });
 });
@@ -117,5 +119,18 @@ describe('sessions and process death', () => {
     expect(line.reason).toContain(`(pid ${client.pid}) went away`);
     const state = await tb.waitFor('connection-state', (e) => e.state === 'invalidated' || e.state === 'canceled', { after: mark });
     expect(state.reason).toMatch(/\S/);
+  });
+});
+
+describe('who may connect to whom', () => {
+  it('refuses a launch daemon that initiates a connection to a launch agent, with the reason; an agent may', async () => {
+    const refused = await tb.waitFor('process-output', (e) => e.job === 'com.test.daemon-caller' && e.text.includes('connectError'));
+    const line = JSON.parse(refused.text.trim().split('\n').find((l) => l.includes('connectError'))!) as { connectError: string; reason: string };
+    expect(line.connectError).toBe('Connection invalid');
+    expect(line.reason).toMatch(/launch daemon com\.test\.daemon-caller \(pid \d+\) cannot connect to "com\.test\.pusher", the launch agent com\.test\.pusher/);
+    const state = await tb.waitFor('connection-state', (e) => e.state === 'invalidated' && (e.reason ?? '').includes('cannot connect to "com.test.pusher"'));
+    expect(state.reason).toContain('daemons answer user processes but cannot initiate connections to them');
+    const allowed = await tb.waitFor('process-output', (e) => e.job === 'com.test.agent-caller' && e.text.includes('connectedTo'));
+    expect(allowed.text).toContain('"connectedTo":"com.test.pusher"');
   });
 });

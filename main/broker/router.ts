@@ -427,7 +427,15 @@ export class Router {
       return listener === undefined || listener.cancelled ? `endpoint "${conn.service}" has no listener (its process cancelled it or went away)` : undefined;
     }
     const lookup = this.ctx.registry.lookup(conn.service, conn.privileged);
-    return lookup.ok ? undefined : lookup.reason;
+    return lookup.ok ? this.daemonToUserProblem(conn, lookup.job) : lookup.reason;
+  }
+
+  /** Launch daemons answer user processes but cannot initiate connections to them (agents, XPC services). */
+  private daemonToUserProblem(conn: ClientConnection, target: Job): string | undefined {
+    const caller = this.instances.jobOf(conn.owner);
+    if (caller?.kind !== 'launch-daemon' || target.kind === 'launch-daemon') return undefined;
+    const what = target.kind === 'launch-agent' ? 'launch agent' : 'XPC service';
+    return `launch daemon ${caller.label} (pid ${conn.owner.pid}) cannot connect to "${conn.service}", the ${what} ${target.label}: daemons answer user processes but cannot initiate connections to them`;
   }
 
   private destinationTakesBoosts(conn: ClientConnection): boolean {
@@ -511,8 +519,9 @@ export class Router {
       return;
     }
     const lookup = this.ctx.registry.lookup(conn.service, conn.privileged);
-    if (!lookup.ok) {
-      this.invalidate(conn, XPC_ERROR_CONNECTION_INVALID, lookup.reason, false);
+    const problem = lookup.ok ? this.daemonToUserProblem(conn, lookup.job) : lookup.reason;
+    if (!lookup.ok || problem !== undefined) {
+      this.invalidate(conn, XPC_ERROR_CONNECTION_INVALID, problem!, false);
       return;
     }
     conn.binding = true;

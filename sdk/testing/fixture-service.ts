@@ -12,10 +12,12 @@
  *   push {text}     send a one-way message to every connected client
  * Error events on peer connections are printed as JSON lines ({"peerEvent": …}), which the
  * broker reports as process-output. FIXTURE_API=session serves with the session API instead;
- * FIXTURE_REQUIREMENT (JSON) sets a peer requirement on the listener.
+ * FIXTURE_REQUIREMENT (JSON) sets a peer requirement on the listener. FIXTURE_CONNECT_TO names a
+ * service to ask for its pid at start ({"connectedTo"…} or {"connectError","reason"} is printed).
  */
 import type { PeerRequirement } from '../../app/events/schema';
 import {
+  createConnection,
   dictGetInt,
   dictGetString,
   transactionBegin,
@@ -118,4 +120,15 @@ if (process.env.FIXTURE_EXIT_AT_START === '1') {
   });
 } else if (process.env.FIXTURE_NO_LISTEN !== '1') {
   void xpcMain(servePeer, requirement ? { requirement } : {});
+}
+
+const connectTo = process.env.FIXTURE_CONNECT_TO;
+if (connectTo !== undefined && connectTo !== '') {
+  const conn = createConnection(connectTo);
+  conn.setEventHandler(() => undefined);
+  conn.activate();
+  conn.sendMessageWithReply(xpc.dictionary({ op: xpc.string('pid') }), (reply, reason) => {
+    if (reply.type === 'error') log({ connectError: reply.description, reason: reason ?? conn.invalidationReason ?? null });
+    else log({ connectedTo: connectTo, pid: Number(dictGetInt(reply, 'pid') ?? -1n) });
+  });
 }
