@@ -11,7 +11,7 @@
  */
 import type { WireEvent } from '../bridge/contract';
 import type { EventKind, InspectorEvent } from '../events/schema';
-import { fromXpcJson, toXpcJson, XpcJsonError } from '../xpc/json';
+import { fromXpcJson, isXpcJsonTree, toXpcJson, xpcJsonTreeText, XpcJsonError } from '../xpc/json';
 import type { XpcValue } from '../xpc/value';
 import { EVENT_FIELDS, fieldsOf, type FieldSpec, type FieldTable } from './event-fields';
 
@@ -129,7 +129,7 @@ export function fromWireEvent(event: WireEvent): InspectorEvent {
  * string arrays through JSON.stringify, the XPC value as its canonical tree. Key order is the
  * plan's, whatever order the event object was built in.
  */
-const enum Write {
+export const enum Write {
   Number,
   Bool,
   Json,
@@ -168,13 +168,49 @@ function plan(table: FieldTable): PlannedField[] {
 
 const HEADER_PLAN = plan(HEADER_FIELDS);
 
+/**
+ * A field of an event as the event writer sees it: the whole member text precomputed where it
+ * can be (`,"name":` for every field, `,"name":true` and `,"name":false` for booleans, every
+ * `,"name":"value"` of an enumeration), so writing a line mostly appends ready-made strings.
+ */
+export interface EventField {
+  readonly name: string;
+  /** `,"name":` */
+  readonly member: string;
+  readonly write: Write;
+  readonly optional: boolean;
+  readonly nullable: boolean;
+  readonly nested?: readonly PlannedField[];
+  readonly whenTrue: string;
+  readonly whenFalse: string;
+  readonly members?: ReadonlyMap<unknown, string>;
+}
+
+function eventFields(table: FieldTable): EventField[] {
+  return plan(table)
+    .filter((field) => field.name !== 'seq' && field.name !== 't')
+    .map((field) => {
+      const spec = table[field.name]!;
+      const member = `,${field.key}`;
+      return {
+        ...field,
+        member,
+        whenTrue: `${member}true`,
+        whenFalse: `${member}false`,
+        ...(spec.type === 'enum' ? { members: new Map(spec.values.map((value) => [value, `${member}${JSON.stringify(value)}`])) } : {}),
+      };
+    });
+}
+
 /** Per kind: the text `,"kind":"…"` and the fields after seq and t. */
-const EVENT_PLANS: ReadonlyMap<string, { readonly kindText: string; readonly fields: readonly PlannedField[] }> = new Map(
-  (Object.keys(EVENT_FIELDS) as EventKind[]).map((kind) => [
-    kind,
-    { kindText: `,"kind":${JSON.stringify(kind)}`, fields: plan(fieldsOf(kind)).filter((f) => f.name !== 'seq' && f.name !== 't') },
-  ]),
+const EVENT_PLANS: ReadonlyMap<string, { readonly kindText: string; readonly fields: readonly EventField[] }> = new Map(
+  (Object.keys(EVENT_FIELDS) as EventKind[]).map((kind) => [kind, { kindText: `,"kind":${JSON.stringify(kind)}`, fields: eventFields(fieldsOf(kind)) }]),
 );
+
+/** How the writer writes one kind (for writers of bytes that must match eventLine exactly). */
+export function eventWritePlan(kind: string): { readonly kindText: string; readonly fields: readonly EventField[] } | undefined {
+  return EVENT_PLANS.get(kind);
+}
 
 function writeEvent(event: Record<string, unknown>, liveValues: boolean): string {
   const kind = event['kind'];
@@ -184,7 +220,39 @@ function writeEvent(event: Record<string, unknown>, liveValues: boolean): string
   const t = event['t'];
   if (typeof seq !== 'number' || seq - seq !== 0) checkNumber(seq, `event (${kind})`, 'seq');
   if (typeof t !== 'number' || t - t !== 0) checkNumber(t, `event seq ${String(seq)} (${kind})`, 't');
-  return `{"seq":${seq as number},"t":${t as number}${planned.kindText}${writeFields(event, planned.fields, liveValues, kind as string, true)}}`;
+  let out = `{"seq":${seq as number},"t":${t as number}${planned.kindText}`;
+  const fields = planned.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!;
+    const value = event[field.name];
+    if (value === undefined) {
+      if (!field.optional) throw new CaptureWriteError(`cannot write ${describeWhere(event, kind as string)}: field "${field.name}" is missing`);
+      continue;
+    }
+    if (value === null && field.nullable) {
+      out += `${field.member}null`;
+      continue;
+    }
+    switch (field.write) {
+      case Write.Number:
+        // JSON has no NaN or Infinity; a non-number here would change the field's type.
+        if (typeof value !== 'number' || value - value !== 0) checkNumber(value, describeWhere(event, kind as string), field.name);
+        out += field.member + (value as number);
+        break;
+      case Write.Bool:
+        out += value === true ? field.whenTrue : field.whenFalse;
+        break;
+      case Write.Object:
+        out += `${field.member}{${writeFields(value as Record<string, unknown>, field.nested!, liveValues, `${kind as string}.${field.name}`, false)}}`;
+        break;
+      case Write.Xpc:
+        out += field.member + (liveValues ? xpcJsonTreeText(value as XpcValue) : JSON.stringify(value));
+        break;
+      default:
+        out += field.members?.get(value) ?? field.member + JSON.stringify(value);
+    }
+  }
+  return `${out}}`;
 }
 
 /** The members of an object after the first `,` (or `{` when `continued` is false), in plan order. */
@@ -214,7 +282,7 @@ function writeFields(source: Record<string, unknown>, fields: readonly PlannedFi
           text = `{${writeFields(value as Record<string, unknown>, field.nested!, liveValues, `${where}.${field.name}`, false)}}`;
           break;
         case Write.Xpc:
-          text = JSON.stringify(liveValues ? toXpcJson(value as XpcValue) : value);
+          text = liveValues ? xpcJsonTreeText(value as XpcValue) : JSON.stringify(value);
           break;
         default:
           text = JSON.stringify(value);
@@ -305,23 +373,74 @@ export interface ParseEventOptions {
 
 /** Parses and validates one event line; the message says which kind and field was wrong. */
 export function parseEventLine(text: string, options?: ParseEventOptions): EventResult {
+  return parseEventWith(text, options?.validateValues ?? true, undefined);
+}
+
+function parseEventWith(text: string, validateValues: boolean, interner: StringInterner | undefined): EventResult {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
     return { ok: false, message: `not valid JSON (${error instanceof Error ? error.message : String(error)})` };
   }
-  return validateEvent(parsed, options);
+  return validateEventWith(parsed, validateValues, interner);
 }
 
 /** Validates a parsed event object: kind known, every required field present with the right type, no unknown field. */
 export function validateEvent(parsed: unknown, options?: ParseEventOptions): EventResult {
+  return validateEventWith(parsed, options?.validateValues ?? true, undefined);
+}
+
+function validateEventWith(parsed: unknown, validateValues: boolean, interner: StringInterner | undefined): EventResult {
+  if (isRecord(parsed)) {
+    const kind = parsed['kind'];
+    const check = typeof kind === 'string' ? KIND_CHECKS.get(kind) : undefined;
+    if (check !== undefined && fastCheck(parsed, check, validateValues, interner)) {
+      parsed['kind'] = check.kind;
+      return { ok: true, event: parsed as unknown as WireEvent };
+    }
+  }
+  return explainEvent(parsed, validateValues);
+}
+
+/**
+ * The check of a good line: one pass over the keys the line has (in its own order), each looked
+ * up in its kind's table and tested by its precompiled check, XPC values by the non-allocating
+ * tree check. Enumerations are replaced by the table's own strings and names that repeat (service,
+ * job, reasons) by the first copy seen, so a million imported events share them. Any doubt
+ * returns false, and explainEvent then walks the table for the exact reason.
+ */
+function fastCheck(parsed: Record<string, unknown>, check: KindCheck, validateValues: boolean, interner: StringInterner | undefined): boolean {
+  let required = 0;
+  for (const key in parsed) {
+    if (key === 'kind') continue;
+    const field = check.byName.get(key);
+    if (field === undefined) return false;
+    const value = parsed[key];
+    if (!field.quick(value)) return false;
+    switch (field.store) {
+      case Store.Xpc:
+        if (validateValues && !isXpcJsonTree(value)) return false;
+        break;
+      case Store.Enum:
+        parsed[key] = field.values![field.values!.indexOf(value as string | number)];
+        break;
+      case Store.Intern:
+        if (interner !== undefined && typeof value === 'string') parsed[key] = interner.get(value);
+        break;
+    }
+    if (field.required) required++;
+  }
+  return required === check.required;
+}
+
+/** Why an event object is not valid, checked in table order (or ok when it is). */
+function explainEvent(parsed: unknown, validateValues: boolean): EventResult {
   if (!isRecord(parsed)) return { ok: false, message: `expected an event object {"seq":…,"t":…,"kind":…}, got ${describeJson(parsed)}` };
   const kind = parsed['kind'];
   if (kind === undefined) return { ok: false, message: 'event has no "kind" field' };
   const fields = typeof kind === 'string' ? CHECKS.get(kind) : undefined;
   if (!fields) return { ok: false, message: `unknown event kind ${describeJson(kind)}` };
-  const validateValues = options?.validateValues ?? true;
   let present = 1; // kind
   for (let i = 0; i < fields.length; i++) {
     const field = fields[i]!;
@@ -343,6 +462,52 @@ export function validateEvent(parsed: unknown, options?: ParseEventOptions): Eve
     return { ok: false, message: `event kind "${kind}": unknown field ${JSON.stringify(unknown)}` };
   }
   return { ok: true, event: parsed as unknown as WireEvent };
+}
+
+/**
+ * Strings that repeat across a capture (service and job names, reasons), kept once: the first
+ * copy seen stands for every later equal one. Bounded, so a capture of unique strings costs a
+ * fixed table, not a growing one.
+ */
+export class StringInterner {
+  private readonly table = new Map<string, string>();
+  constructor(
+    private readonly maxEntries = 4096,
+    private readonly maxLength = 96,
+  ) {}
+
+  get(text: string): string {
+    if (text.length > this.maxLength) return text;
+    const known = this.table.get(text);
+    if (known !== undefined) return known;
+    if (this.table.size < this.maxEntries) this.table.set(text, text);
+    return text;
+  }
+}
+
+/** Fields whose strings repeat from event to event. */
+const INTERNED_FIELDS: ReadonlySet<string> = new Set(['service', 'job', 'reason', 'error', 'signal']);
+
+const enum Store {
+  Plain,
+  Xpc,
+  Enum,
+  Intern,
+}
+
+interface FastField {
+  readonly required: boolean;
+  readonly quick: (value: unknown) => boolean;
+  readonly store: Store;
+  readonly values?: readonly (string | number)[];
+}
+
+interface KindCheck {
+  /** The kind, as the table spells it. */
+  readonly kind: string;
+  readonly byName: ReadonlyMap<string, FastField>;
+  /** How many fields are required (seq and t included). */
+  readonly required: number;
 }
 
 interface CheckedField {
@@ -401,6 +566,21 @@ const CHECKS: ReadonlyMap<string, readonly CheckedField[]> = new Map(
     kind,
     Object.entries(fieldsOf(kind)).map(([name, spec]) => ({ name, spec, quick: quickCheck(spec) })),
   ]),
+);
+
+const KIND_CHECKS: ReadonlyMap<string, KindCheck> = new Map(
+  (Object.keys(EVENT_FIELDS) as EventKind[]).map((kind) => {
+    const fields = CHECKS.get(kind)!;
+    const byName = new Map<string, FastField>(
+      fields.map((field) => {
+        const spec = field.spec;
+        const store =
+          spec.type === 'xpc' ? Store.Xpc : spec.type === 'enum' && !spec.nullable ? Store.Enum : spec.type === 'string' && INTERNED_FIELDS.has(field.name) ? Store.Intern : Store.Plain;
+        return [field.name, { required: spec.optional !== true, quick: field.quick, store, ...(spec.type === 'enum' ? { values: spec.values } : {}) }];
+      }),
+    );
+    return [kind, { kind, byName, required: fields.filter((field) => field.spec.optional !== true).length }];
+  }),
 );
 
 export type EndResult = { ok: true; end: CaptureEnd } | { ok: false; message: string };
@@ -562,8 +742,12 @@ export class CaptureDecoder {
   private accepted = 0;
   private rejectedEvents = 0;
   private failed = false;
+  private readonly validateValues: boolean;
+  private readonly interner = new StringInterner();
 
-  constructor(private readonly options: ParseEventOptions = {}) {}
+  constructor(options: ParseEventOptions = {}) {
+    this.validateValues = options.validateValues ?? true;
+  }
 
   get header(): CaptureHeader | undefined {
     return this.headerValue;
@@ -598,7 +782,7 @@ export class CaptureDecoder {
       return error('empty line (every line of a capture is one JSON event)');
     }
     if (isEndLine(text)) return this.endOf(text, lineNumber, error);
-    const result = parseEventLine(text, this.options);
+    const result = parseEventWith(text, this.validateValues, this.interner);
     if (!result.ok) {
       this.rejectedEvents++;
       return error(result.message);

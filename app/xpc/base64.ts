@@ -84,3 +84,18 @@ export function decodeBase64(text: string): Uint8Array {
   }
   return out;
 }
+
+/** True exactly when decodeBase64(text) would succeed; allocates nothing. */
+export function isCanonicalBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  const dataChars = text.length - padding;
+  for (let i = 0; i < dataChars; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 128 || DECODE_TABLE[code]! < 0) return false;
+  }
+  // The last data character must not carry bits past the end of the bytes.
+  if (padding === 2) return (DECODE_TABLE[text.charCodeAt(dataChars - 1)]! & 15) === 0;
+  if (padding === 1) return (DECODE_TABLE[text.charCodeAt(dataChars - 1)]! & 3) === 0;
+  return true;
+}

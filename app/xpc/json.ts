@@ -29,7 +29,7 @@
  * Error messages name the JSON path and, for text, the line and column:
  *   $.items[3].count: expected an integer string for $int64, got number (line 4, column 12)
  */
-import { decodeBase64, encodeBase64, Base64Error } from './base64';
+import { decodeBase64, encodeBase64, isCanonicalBase64, Base64Error } from './base64';
 import {
   appendJsonPath,
   JSON_KIND_NAMES,
@@ -117,6 +117,71 @@ export function parseXpcJsonOrThrow(text: string): XpcValue {
  */
 export function fromXpcJson(tree: unknown, path = '$'): XpcValue {
   return new Converter(() => undefined).value(treeToNode(tree, path, 0), path);
+}
+
+/**
+ * True exactly when fromXpcJson(tree) would succeed, without building the value: the check an
+ * import runs on every captured message. Plain JSON (strings, booleans, null, safe integers,
+ * fractions, arrays, objects that are not a single `$` key) is walked in place; type tags are
+ * checked by the converter itself, one small subtree at a time.
+ */
+export function isXpcJsonTree(tree: unknown): boolean {
+  return treeIsValid(tree, 0);
+}
+
+function treeIsValid(tree: unknown, depth: number): boolean {
+  if (depth > JSON_MAX_DEPTH) return false;
+  switch (typeof tree) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      // Integers must be safe (JSON.parse rounded the others); fractions must be finite.
+      return Number.isInteger(tree) ? Number.isSafeInteger(tree) : Number.isFinite(tree);
+    case 'object': {
+      if (tree === null) return true;
+      if (Array.isArray(tree)) {
+        for (let i = 0; i < tree.length; i++) if (!treeIsValid(tree[i], depth + 1)) return false;
+        return true;
+      }
+      const proto: unknown = Object.getPrototypeOf(tree);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const record = tree as Record<string, unknown>;
+      let count = 0;
+      let first: string | undefined;
+      for (const key in record) {
+        if (count++ === 0) first = key;
+        else break;
+      }
+      // A single `$` key is a type tag, whose payload follows the tag's rules, not plain JSON's.
+      if (count === 1 && first!.startsWith('$')) return tagIsValid(record, first!, depth);
+      for (const key in record) {
+        if (key.includes('\0') || !treeIsValid(record[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+const DIGITS = /^(?:0|[1-9][0-9]{0,17})$/;
+
+/** A one-key `$` object: the common integer tags directly, every other tag through the converter. */
+function tagIsValid(record: Record<string, unknown>, tag: string, depth: number): boolean {
+  const payload = record[tag];
+  if (typeof payload === 'string' && (tag === '$uint64' || tag === '$int64')) {
+    // Up to 18 digits is inside both ranges; longer text goes to the exact check below.
+    const digits = tag === '$int64' && payload.startsWith('-') ? payload.slice(1) : payload;
+    if (DIGITS.test(digits)) return true;
+  } else if (tag === '$data' && typeof payload === 'string' && isCanonicalBase64(payload)) return true;
+  try {
+    new Converter(() => undefined).value(treeToNode(record, '$', depth), '$');
+    return true;
+  } catch (error) {
+    if (error instanceof XpcJsonError) return false;
+    throw error;
+  }
 }
 
 function treeToNode(tree: unknown, path: string, depth: number): JsonNode {
@@ -370,6 +435,49 @@ export function toXpcJson(value: XpcValue): JsonTree {
     }
     default:
       return scalarTree(value);
+  }
+}
+
+/**
+ * JSON.stringify(toXpcJson(value)), written straight from the value without building the tree:
+ * what capture files hold for every message. A dictionary whose keys a JS object would reorder
+ * (a key starting with a digit may be an array index) or treat specially (`__proto__`) is
+ * written through the tree, so the text is the same in every case.
+ */
+export function xpcJsonTreeText(value: XpcValue): string {
+  switch (value.type) {
+    case 'array': {
+      let out = '[';
+      const items = value.items;
+      for (let i = 0; i < items.length; i++) out += (i === 0 ? '' : ',') + xpcJsonTreeText(items[i]!);
+      return `${out}]`;
+    }
+    case 'dictionary': {
+      let out = '{';
+      let first = true;
+      for (const [key, item] of value.entries) {
+        const c = key.charCodeAt(0);
+        if ((c >= 48 && c <= 57) || key === '__proto__') return JSON.stringify(toXpcJson(value));
+        out += `${first ? '' : ','}${quoteJson(key)}:${xpcJsonTreeText(item)}`;
+        first = false;
+      }
+      out += '}';
+      return needsDictWrapper(value) ? `{"$dict":${out}}` : out;
+    }
+    case 'null':
+      return 'null';
+    case 'bool':
+      return value.value ? 'true' : 'false';
+    case 'string':
+      return quoteJson(value.value);
+    case 'int64':
+      return value.value >= SAFE_MIN && value.value <= SAFE_MAX ? `${Number(value.value)}` : `{"$int64":"${value.value}"}`;
+    case 'uint64':
+      return `{"$uint64":"${value.value}"}`;
+    case 'data':
+      return `{"$data":"${encodeBase64(value.value)}"}`;
+    default:
+      return JSON.stringify(scalarTree(value));
   }
 }
 

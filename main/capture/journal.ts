@@ -6,7 +6,7 @@
  *  1. append() checks its seq and queues it; nothing is serialized on the caller's path (the
  *     broker appends from its routing path, and a message should not wait for text).
  *  2. `writeDelayMs` (default 5 ms) after the first queued event, or at once when
- *     `maxQueuedEvents` are queued, the queue is serialized, UTF-8 encoded, into a pending buffer
+ *     `maxQueuedEvents` are queued, the queue is serialized straight into a pending buffer of UTF-8
  *     (in append order), and the buffer is handed to write(2) on libuv's thread pool, so the disk
  *     copy overlaps the serialization of the next events. Gathering a few milliseconds of events
  *     per write keeps a lightly loaded session at a few hundred writes a second, not one per
@@ -41,6 +41,7 @@ import {
 } from '../../app/capture/format';
 import type { InspectorEvent } from '../../app/events/schema';
 import { capturesDirectory, ensureCapturesDirectory } from './data-dir';
+import { writeEventLine } from './line-bytes';
 
 export interface JournalOptions {
   /** The exact file to create (it must not exist). Default: a new file in `dir`. */
@@ -76,8 +77,6 @@ const DEFAULT_FSYNC_INTERVAL_MS = 100;
 const DEFAULT_MAX_PENDING_BYTES = 1 << 20;
 const DEFAULT_WRITE_DELAY_MS = 5;
 const DEFAULT_MAX_QUEUED_EVENTS = 1024;
-/** Serialized text is copied into the buffer in pieces of about this many UTF-16 units. */
-const SERIALIZE_CHUNK_CHARS = 64 * 1024;
 /** Room past the write threshold, so a typical line never needs a write of its own. */
 const PENDING_SLACK_BYTES = 256 * 1024;
 
@@ -263,36 +262,29 @@ export class CaptureJournal {
     this.appendedCount++;
   }
 
-  /** Turns the queued events into text in the pending buffer (starting writes as it fills). */
+  /** Writes the queued events' lines into the pending buffer (starting writes as it fills). */
   private serializeQueued(): void {
     const events = this.queued;
     const wire = this.queuedWire;
     if (events.length === 0) return;
     this.queued = [];
     this.queuedWire = [];
-    // One string for the batch: a single UTF-8 copy into the buffer costs far less than one per line.
-    let text = '';
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
-      text += `${wire[i] ? wireEventLine(event as WireEvent) : eventLine(event as InspectorEvent)}\n`;
-      if (text.length >= SERIALIZE_CHUNK_CHARS) {
-        this.take(event.seq, text);
-        text = '';
+      // Straight into the buffer, byte for byte what eventLine would give (main/capture/line-bytes).
+      let end = writeEventLine(this.active, this.activeLength, this.active.length, event, wire[i]!);
+      if (end < 0) {
+        this.startWrite();
+        end = writeEventLine(this.active, this.activeLength, this.active.length, event, wire[i]!);
+        if (end < 0) {
+          const line = wire[i] ? wireEventLine(event as WireEvent) : eventLine(event as InspectorEvent);
+          this.grow(Buffer.byteLength(line) + 1);
+          end = writeEventLine(this.active, this.activeLength, this.active.length, event, wire[i]!);
+        }
       }
+      this.activeLength = end;
+      this.activeLastSeq = event.seq;
     }
-    if (text.length > 0) this.take(events[events.length - 1]!.seq, text);
-  }
-
-  /** Adds serialized lines (each ending in a newline); `seq` is the last event among them. */
-  private take(seq: number, lines: string): void {
-    // A UTF-16 unit becomes at most 3 UTF-8 bytes: check room without measuring the text.
-    const need = lines.length * 3;
-    if (need > this.active.length - this.activeLength) {
-      this.startWrite();
-      if (need > this.active.length - this.activeLength) this.grow(need);
-    }
-    this.activeLength += this.active.write(lines, this.activeLength);
-    this.activeLastSeq = seq;
   }
 
   /** The disk is behind (a write is in flight): keep taking events in a larger buffer. */

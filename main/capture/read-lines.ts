@@ -3,6 +3,7 @@
  * magic bytes, not its name). A stream that ends early — a truncated .gz, a read error — is
  * reported after the lines that were complete, never as a partial last line.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
@@ -48,22 +49,37 @@ export class LineSource {
       // pipeline forwards a read error of the file into gunzip, so the loop below sees it.
       stream = pipeline(file, gunzip, () => undefined);
     }
-    // Bytes after the last newline wait for the next chunk; complete lines are decoded at once,
-    // so a multi-byte character is never split (a newline byte never occurs inside one).
-    let carry: Buffer = Buffer.alloc(0);
+    // Bytes after the last newline wait for the next chunk (`carry`); complete lines are decoded
+    // at once, so a multi-byte character is never split (a newline byte never occurs inside one).
+    // The line that straddles two chunks is decoded on its own, so a chunk is never copied.
+    let carry: Buffer[] = [];
     let tail = '';
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
-        const last = chunk.lastIndexOf(0x0a);
-        if (last < 0) {
-          carry = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+        const first = chunk.indexOf(0x0a);
+        if (first < 0) {
+          carry.push(chunk);
           continue;
         }
-        const head = carry.length ? Buffer.concat([carry, chunk.subarray(0, last)]) : chunk.subarray(0, last);
-        carry = chunk.subarray(last + 1);
-        yield head.toString('utf8').split('\n');
+        const last = chunk.lastIndexOf(0x0a);
+        const lines: string[] = [];
+        lines.push(carry.length ? decode(Buffer.concat([...carry, chunk.subarray(0, first)])) : decode(chunk.subarray(0, first)));
+        if (last > first) {
+          const body = decode(chunk.subarray(first + 1, last));
+          for (let from = 0; ; ) {
+            const nl = body.indexOf('\n', from);
+            if (nl < 0) {
+              lines.push(from === 0 ? body : body.slice(from));
+              break;
+            }
+            lines.push(body.slice(from, nl));
+            from = nl + 1;
+          }
+        }
+        carry = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
+        yield lines;
       }
-      tail = carry.toString('utf8');
+      tail = decode(Buffer.concat(carry));
     } catch (error) {
       this.failure = describeFailure(error, this.gzip);
     } finally {
@@ -71,6 +87,14 @@ export class LineSource {
     }
     this.tail = tail;
   }
+}
+
+/**
+ * UTF-8 text of whole lines. ASCII-only bytes (what captures almost always are) are copied
+ * as one-byte text, which for chunk-sized text Node keeps outside the JS heap.
+ */
+function decode(bytes: Buffer): string {
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
 }
 
 function describeFailure(error: unknown, gzip: boolean): StreamFailure {
