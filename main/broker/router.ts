@@ -11,7 +11,7 @@
  *             because the service is exiting)
  *   delivered (in the service's peer handler; counted as a transaction)
  */
-import type { PeerRequirement } from '../../app/events/schema';
+import type { MessageKind, PeerRequirement } from '../../app/events/schema';
 import type { ProcessOpOf } from '../../app/protocol/ops';
 import { FRAME_HEADER_SIZE, FrameFlag, type Frame } from '../../app/xpc/frame';
 import {
@@ -456,7 +456,7 @@ export class Router {
     body: XpcValue,
     fields: {
       connection: number;
-      messageKind: 'message' | 'reply';
+      messageKind: Exclude<MessageKind, 'error'>;
       fromPid: number;
       toPid: number | undefined;
       service: string;
