@@ -41,6 +41,7 @@ import {
 } from '../../app/capture/format';
 import type { InspectorEvent } from '../../app/events/schema';
 import { capturesDirectory, ensureCapturesDirectory } from './data-dir';
+import type { Unsubscribe } from '../../app/bridge/contract';
 import { writeEventLine } from './line-bytes';
 
 export interface JournalOptions {
@@ -61,7 +62,6 @@ export interface JournalOptions {
   readonly maxQueuedEvents?: number;
 }
 
-export type Unsubscribe = () => void;
 
 export class JournalError extends Error {
   constructor(

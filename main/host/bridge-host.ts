@@ -90,7 +90,7 @@ export class BridgeHost implements InspectorBridge {
 
   constructor(options: BridgeHostOptions) {
     this.broker = options.broker;
-    this.stream = new EventStream(options);
+    this.stream = new EventStream({ ...options, ...(options.liveCapture?.gate !== undefined ? { gate: options.liveCapture.gate } : {}) });
     this.messages = new MessageIndex(options.messageIndexCapacity);
     this.maxWireBytes = options.maxWireBytes ?? DEFAULT_MAX_WIRE_BYTES;
     this.liveCapture = options.liveCapture;

@@ -28,6 +28,7 @@ import { descriptionsToCapture } from './description-capture';
 import { captureExportPlan, fileExportPlan, type ExportPlan } from './export-plan';
 import { HeldFiles, type HeldFile } from './held-files';
 import { NO_FILE_ACCESS, type HostFileAccess } from './host-files';
+import type { VisibilityGate } from './event-stream';
 import { BridgeArgumentError, show } from './validate';
 
 /** The live session's capture on disk, for exports. */
@@ -35,6 +36,8 @@ export interface LiveCapture {
   readonly path: string;
   /** Resolves once every event appended so far is in the file. */
   flush(): Promise<unknown>;
+  /** Shows events only once the file holds them, so killing the app loses nothing shown. */
+  readonly gate?: VisibilityGate;
 }
 
 export interface CaptureLibraryOptions {

@@ -21,6 +21,15 @@ export interface EventStreamOptions {
   readonly maxBatchEvents?: number;
   /** Where a subscriber's exception is reported (default console.warn). */
   readonly log?: (line: string) => void;
+  /** Holds events back until they may be shown (the live journal: until their bytes are written). */
+  readonly gate?: VisibilityGate;
+}
+
+/** How far subscribers may see: events past `through` wait until it advances. */
+export interface VisibilityGate {
+  readonly through: number;
+  /** Called whenever `through` may have advanced. */
+  onAdvance(listener: () => void): () => void;
 }
 
 export interface SubscribeOptions {
@@ -59,12 +68,18 @@ export class EventStream {
   private pausedAtSeq: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private immediate: ReturnType<typeof setImmediate> | undefined;
+  private readonly gate: VisibilityGate | undefined;
+  private readonly detachGate: (() => void) | undefined;
 
   constructor(options: EventStreamOptions = {}) {
     this.log = new EventLog(options.backlogCapacity ?? DEFAULT_BACKLOG_CAPACITY);
     this.batchIntervalMs = positive(options.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS, 'batchIntervalMs');
     this.maxBatchEvents = positive(options.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS, 'maxBatchEvents');
     this.report = options.log ?? ((line) => console.warn(`xpc-inspector host: ${line}`));
+    this.gate = options.gate;
+    this.detachGate = this.gate?.onAdvance(() => {
+      if (this.subscribers.size > 0) this.flushSoon();
+    });
   }
 
   /** Highest seq appended so far (0 before the first event). */
@@ -133,6 +148,7 @@ export class EventStream {
 
   /** Stops the timers; subscribers get nothing more. */
   close(): void {
+    this.detachGate?.();
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
@@ -147,7 +163,7 @@ export class EventStream {
     this.timer = undefined;
     this.immediate = undefined;
     this.pending = 0;
-    const visibleThrough = this.pausedAtSeq ?? this.latestSeq;
+    const visibleThrough = Math.min(this.pausedAtSeq ?? this.latestSeq, this.gate?.through ?? Infinity);
     let blocked = false;
     for (const subscriber of [...this.subscribers]) {
       if (!this.deliver(subscriber, visibleThrough)) blocked = true;

@@ -7,6 +7,7 @@ import type { InspectorEvent } from '../../app/events/schema';
 import { ensureCapturesDirectory } from '../capture/data-dir';
 import { CaptureJournal } from '../capture/journal';
 import type { LiveCapture } from './capture-library';
+import type { VisibilityGate } from './event-stream';
 
 export interface JournaledBroker {
   onEvent(listener: (event: InspectorEvent) => void): () => void;
@@ -26,9 +27,24 @@ export function journalLiveSession(broker: JournaledBroker, options: { readonly 
   // The broker replays its start-up events to a new listener, so the journal starts at seq 1.
   const detach = broker.onEvent((event) => journal.append([event]));
   let closing: Promise<void> | undefined;
+  // A journal that failed shows everything rather than freezing the view (the error is logged).
+  const gate: VisibilityGate = {
+    get through() {
+      return journal.error === undefined ? journal.written : Number.POSITIVE_INFINITY;
+    },
+    onAdvance: (listener) => {
+      const offWritten = journal.onWritten(() => listener());
+      const offError = journal.onError(() => listener());
+      return () => {
+        offWritten();
+        offError();
+      };
+    },
+  };
   return {
     journal,
     path: journal.path,
+    gate,
     flush: () => journal.flush(),
     close: () =>
       (closing ??= (async () => {
