@@ -29,7 +29,7 @@
 import { closeSync, fsync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { WireEvent } from '../../app/bridge/contract';
+import type { Unsubscribe, WireEvent } from '../../app/bridge/contract';
 import {
   createCaptureHeader,
   endLine,
@@ -41,7 +41,6 @@ import {
 } from '../../app/capture/format';
 import type { InspectorEvent } from '../../app/events/schema';
 import { capturesDirectory, ensureCapturesDirectory } from './data-dir';
-import type { Unsubscribe } from '../../app/bridge/contract';
 import { writeEventLine } from './line-bytes';
 
 export interface JournalOptions {
