@@ -187,3 +187,34 @@ export interface ModelTotals {
 export function emptyHeld(): HeldTransactions {
   return { handlers: 0, replies: 0, explicit: 0 };
 }
+
+/** A service nothing has happened to yet: not running, every count zero. */
+export function newServiceRecord(label: string, kind: ServiceRecord['kind'] = 'unknown', job?: JobSummary): ServiceRecord {
+  return {
+    label,
+    kind,
+    job,
+    warnings: [],
+    state: 'not-running',
+    pids: [],
+    transactions: 0,
+    boosts: 0,
+    held: emptyHeld(),
+    launches: 0,
+    crashes: 0,
+    launchFailures: 0,
+    idleExits: 0,
+    lastLaunch: undefined,
+    lastExit: undefined,
+    throttledUntil: undefined,
+    terminationImminent: undefined,
+    longHeld: undefined,
+    messagesIn: 0,
+    messagesOut: 0,
+    errors: 0,
+    outstandingReplies: 0,
+    openConnections: 0,
+    peerRejections: 0,
+    lastActivity: 0,
+  };
+}

@@ -13,6 +13,7 @@ import type { ModelSnapshot } from './snapshot';
 import type { ConnectionState, ServiceState, TransactionCause } from '../events/schema';
 import {
   emptyHeld,
+  newServiceRecord,
   type ConnectionRecord,
   type ExitRecord,
   type HeldTransactions,
@@ -986,33 +987,7 @@ export class InspectorModel {
   private ensureService(label: string): ServiceRecord {
     let service = this.servicesByLabel.get(label);
     if (service === undefined) {
-      service = {
-        label,
-        kind: 'unknown',
-        job: undefined,
-        warnings: [],
-        state: 'not-running',
-        pids: [],
-        transactions: 0,
-        boosts: 0,
-        held: emptyHeld(),
-        launches: 0,
-        crashes: 0,
-        launchFailures: 0,
-        idleExits: 0,
-        lastLaunch: undefined,
-        lastExit: undefined,
-        throttledUntil: undefined,
-        terminationImminent: undefined,
-        longHeld: undefined,
-        messagesIn: 0,
-        messagesOut: 0,
-        errors: 0,
-        outstandingReplies: 0,
-        openConnections: 0,
-        peerRejections: 0,
-        lastActivity: 0,
-      };
+      service = newServiceRecord(label);
       this.servicesByLabel.set(label, service);
     }
     return service;

@@ -3,7 +3,7 @@
  * boosts, launches, crashes and the last exit reason, with a Stop button per running service.
  */
 import type { ServiceKind } from '../../../app/events/schema';
-import { formatDuration, formatCount, type ExitRecord, type ServiceRecord } from '../../../app/model';
+import { formatDuration, formatCount, newServiceRecord, type ExitRecord, type ServiceRecord } from '../../../app/model';
 import { StopIcon } from '../components/icons';
 import { stopService } from '../state/session';
 import { shown } from '../state/tabs';
@@ -41,33 +41,7 @@ export function allServices(): Readonly<ServiceRecord>[] {
   const out: Readonly<ServiceRecord>[] = [...known.values()];
   for (const job of jobs) {
     if (known.has(job.label)) continue;
-    out.push({
-      label: job.label,
-      kind: job.kind,
-      job,
-      warnings: [],
-      state: 'not-running',
-      pids: [],
-      transactions: 0,
-      boosts: 0,
-      held: { handlers: 0, replies: 0, explicit: 0 },
-      launches: 0,
-      crashes: 0,
-      launchFailures: 0,
-      idleExits: 0,
-      lastLaunch: undefined,
-      lastExit: undefined,
-      throttledUntil: undefined,
-      terminationImminent: undefined,
-      longHeld: undefined,
-      messagesIn: 0,
-      messagesOut: 0,
-      errors: 0,
-      outstandingReplies: 0,
-      openConnections: 0,
-      peerRejections: 0,
-      lastActivity: 0,
-    });
+    out.push(newServiceRecord(job.label, job.kind, job));
   }
   return out.sort((a, b) => a.label.localeCompare(b.label));
 }
