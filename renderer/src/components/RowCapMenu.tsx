@@ -3,9 +3,10 @@
  * (the view's memory bound). Picking another cap saves it and reloads the window, which then
  * rebuilds its view from the host (snapshot plus the events the host still holds).
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { formatCount } from '../../../app/model';
 import { loadPreferences, savePreferences, VIEW_ROW_CHOICES } from '../state/preferences';
+import { useDismiss } from './use-dismiss';
 import { CheckIcon } from './icons';
 
 export function RowCapMenu({ rows, capacity }: { readonly rows: number; readonly capacity: number }) {
@@ -13,18 +14,8 @@ export function RowCapMenu({ rows, capacity }: { readonly rows: number; readonly
   const [open, setOpen] = useState<{ right: number; bottom: number } | undefined>(undefined);
   const ref = useRef<HTMLSpanElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node)) setOpen(undefined);
-    };
-    window.addEventListener('mousedown', close);
-    window.addEventListener('keydown', close);
-    return () => {
-      window.removeEventListener('mousedown', close);
-      window.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  const close = useCallback(() => setOpen(undefined), []);
+  useDismiss(ref, close, { active: open !== undefined });
 
   const choose = (viewRows: number) => {
     setOpen(undefined);

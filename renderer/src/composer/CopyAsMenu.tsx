@@ -2,12 +2,13 @@
  * "Copy as": a message as XPC-JSON, as its description text (xpc_copy_description's form) or as
  * C code that builds it with libxpc.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { xpcToCCode } from '../../../app/xpc/c-code';
 import { describeXpc } from '../../../app/xpc/describe';
 import { printXpcJson } from '../../../app/xpc/json';
 import type { XpcValue } from '../../../app/xpc/value';
 import { ChevronIcon, CopyIcon } from '../components/icons';
+import { useDismiss } from '../components/use-dismiss';
 import { useUi } from '../state/ui-store';
 
 export type CopyFormat = 'xpc-json' | 'description' | 'c';
@@ -50,18 +51,8 @@ export function CopyAsMenu({ value, what, testId }: CopyAsMenuProps) {
   const [open, setOpen] = useState(false);
   const root = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: Event) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    window.addEventListener('pointerdown', close);
-    window.addEventListener('keydown', close);
-    return () => {
-      window.removeEventListener('pointerdown', close);
-      window.removeEventListener('keydown', close);
-    };
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(root, close, { active: open, pressEvent: 'pointerdown' });
 
   return (
     <div className="composer-copy" ref={root}>

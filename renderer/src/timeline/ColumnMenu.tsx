@@ -1,8 +1,9 @@
 /** Shows or hides timeline columns, and resets their widths. */
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
 import { CheckIcon } from '../components/icons';
 import { DEFAULT_HIDDEN_COLUMNS } from '../state/preferences';
 import { useUi } from '../state/ui-store';
+import { useDismiss } from '../components/use-dismiss';
 import { COLUMN_TITLES, TIMELINE_COLUMNS } from './columns';
 
 export function ColumnMenu({ at, onClose }: { readonly at: { x: number; y: number }; readonly onClose: () => void }) {
@@ -11,17 +12,7 @@ export function ColumnMenu({ at, onClose }: { readonly at: { x: number; y: numbe
   const setWidths = useUi((s) => s.setColumnWidths);
   const ref = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node)) onClose();
-    };
-    window.addEventListener('mousedown', close);
-    window.addEventListener('keydown', close);
-    return () => {
-      window.removeEventListener('mousedown', close);
-      window.removeEventListener('keydown', close);
-    };
-  }, [onClose]);
+  useDismiss(ref, onClose);
 
   const toggle = (id: string) => setHidden(hidden.includes(id) ? hidden.filter((c) => c !== id) : [...hidden, id]);
 

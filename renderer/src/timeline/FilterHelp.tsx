@@ -1,5 +1,6 @@
 /** The filter syntax at a glance, with clickable examples. */
-import { useEffect, useRef } from 'react';
+import { useRef } from 'react';
+import { useDismiss } from '../components/use-dismiss';
 
 const ROWS: readonly (readonly [string, string])[] = [
   ['service:com.example.echo', 'service name or job label contains the text (* is a wildcard)'],
@@ -17,18 +18,7 @@ const EXAMPLES = ['is:unanswered', 'has:error', 'latency>5ms kind:message', 'kin
 
 export function FilterHelp({ onPick, onClose }: { readonly onPick: (example: string) => void; readonly onClose: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !ref.current?.contains(event.target as Node)) onClose();
-    };
-    const id = setTimeout(() => window.addEventListener('mousedown', close));
-    window.addEventListener('keydown', close);
-    return () => {
-      clearTimeout(id);
-      window.removeEventListener('mousedown', close);
-      window.removeEventListener('keydown', close);
-    };
-  }, [onClose]);
+  useDismiss(ref, onClose, { deferPress: true });
   return (
     <div className="popover help-popover" ref={ref} style={{ right: 10, top: 'calc(100% + 4px)' }} role="dialog" aria-label="Filter syntax">
       <h3>Filter syntax</h3>
