@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '../../app/bridge/contract';
+import { waitFor } from '../transport/test-helpers';
 import { startTestServer } from '../server/test-server';
 
 let mode: Awaited<ReturnType<typeof startTestServer>>;
@@ -16,24 +17,16 @@ afterAll(async () => {
   await mode?.dispose();
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('getSnapshot', () => {
   it('rebuilds services, processes and connections from the journal for the events the host no longer holds', async () => {
     const seen: WireEvent[] = [];
     const stop = mode.host.subscribe((batch) => seen.push(...batch.events), 0);
-    await until(() => seen.some((e) => e.kind === 'message-sent' && e.service === 'com.example.echo'), 'echo traffic flows');
+    await waitFor(() => seen.some((e) => e.kind === 'message-sent' && e.service === 'com.example.echo'), 'echo traffic flows', 20_000);
     stop();
     expect((await mode.host.getSession()).heldFromSeq).toBe(1);
 
     await mode.host.clear();
-    await until(() => mode.host.stream.lastSeq > mode.host.stream.heldFromSeq, 'new events after the clear');
+    await waitFor(() => mode.host.stream.lastSeq > mode.host.stream.heldFromSeq, 'new events after the clear', 20_000);
     const heldFromSeq = (await mode.host.getSession()).heldFromSeq!;
     expect(heldFromSeq).toBeGreaterThan(seen.at(-1)!.seq);
 

@@ -17,6 +17,7 @@ import { decodeXpc } from '../../app/xpc/codec';
 import { encodeFrame, encodeMessageFrame, FrameDecoder, FRAME_HEADER_SIZE } from '../../app/xpc/frame';
 import { xpc, xpcEquals } from '../../app/xpc/value';
 import { cBuild, findCompiler, hexToBytes, type CBuild } from '../../native-probe/test/compile';
+import { waitFor } from '../transport/test-helpers';
 import { Broker } from '../broker';
 
 const cc = findCompiler();
@@ -38,14 +39,6 @@ const REPLY_BODY = xpc.dictionary([
 
 function ofKind<K extends InspectorEvent['kind']>(events: readonly InspectorEvent[], kind: K): EventOfKind<K>[] {
   return events.filter((e): e is EventOfKind<K> => e.kind === kind);
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function exited(child: ChildProcess): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -95,7 +88,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stdout.trim()).toBe('sent 12 dropped 0');
     const pid = child.pid!;
-    await until(() => ofKind(events, 'process-detached').some((e) => e.pid === pid), 'process-detached');
+    await waitFor(() => ofKind(events, 'process-detached').some((e) => e.pid === pid), 'process-detached');
 
     const mine = events.filter((e) => e.kind !== 'job-loaded');
     // Every event came from the probe, and survives a capture file round trip with its mark.
@@ -191,7 +184,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     const done = await exited(child);
     expect(done.code, done.stderr).toBe(0);
     const [, sent, , dropped, , created] = done.stdout.trim().split(' ').map(Number) as [number, number, number, number, number, number];
-    await until(() => ofKind(events, 'process-detached').some((e) => e.pid === child.pid), 'process-detached');
+    await waitFor(() => ofKind(events, 'process-detached').some((e) => e.pid === child.pid), 'process-detached');
     expect(ofKind(events, 'process-detached').find((e) => e.pid === child.pid)!.reason).toBe('peer closed the connection');
     const opened = ofKind(events, 'connection-opened').filter((e) => e.clientPid === child.pid);
     const messages = ofKind(events, 'message-sent').filter((e) => e.fromPid === child.pid);
@@ -217,7 +210,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     expect(done.code, done.stderr).toBe(0);
     const [, forkedPid, status] = done.stdout.trim().split(' ').map(Number) as [number, number, number];
     expect(status).toBe(0);
-    await until(() => ofKind(events, 'process-detached').filter((e) => e.pid === child.pid || e.pid === forkedPid).length === 2, 'both to detach');
+    await waitFor(() => ofKind(events, 'process-detached').filter((e) => e.pid === child.pid || e.pid === forkedPid).length === 2, 'both to detach');
     // Two sockets: the broker may read them in either order.
     const byPid = (a: readonly unknown[], b: readonly unknown[]): number => Number(a[0]) - Number(b[0]);
     const attached = ofKind(events, 'process-attached').map((e) => [e.process.pid, e.process.name]);
@@ -242,7 +235,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     beforeEach(async () => {
       probe = spawn(program, [broker.probeSocketPath!, 'session', '777', '--wait'], { stdio: ['pipe', 'pipe', 'pipe'] });
       probeDone = exited(probe);
-      await until(() => ofKind(events, 'connection-opened').some((e) => e.clientPid === probe.pid), 'the C probe to connect');
+      await waitFor(() => ofKind(events, 'connection-opened').some((e) => e.clientPid === probe.pid), 'the C probe to connect');
     });
 
     async function sendRaw(bytes: Uint8Array): Promise<void> {
@@ -285,7 +278,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
       for (const [what, bytes, reason] of cases) {
         const before = logs.length;
         await sendRaw(bytes);
-        await until(() => logs.slice(before).some((l) => reason.test(l)), `the log line for ${what}: ${reason}; got ${JSON.stringify(logs.slice(before))}`);
+        await waitFor(() => logs.slice(before).some((l) => reason.test(l)), `the log line for ${what}: ${reason}; got ${JSON.stringify(logs.slice(before))}`);
       }
       // A connection that got as far as hello is detached with the reason.
       const detached = ofKind(events, 'process-detached').filter((e) => e.pid === process.pid);
@@ -297,7 +290,7 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
       const done = await probeDone;
       expect(done.code, done.stderr).toBe(0);
       expect(done.stdout).toContain('sent 12 dropped 0');
-      await until(() => ofKind(events, 'process-detached').some((e) => e.pid === probe.pid), 'the C probe to finish');
+      await waitFor(() => ofKind(events, 'process-detached').some((e) => e.pid === probe.pid), 'the C probe to finish');
       const fromProbe = events.filter((e) => 'observedBy' in e && JSON.stringify(e).includes(String(probe.pid)));
       expect(ofKind(fromProbe, 'reply-received')).toHaveLength(1);
       expect(ofKind(events, 'process-detached').find((e) => e.pid === probe.pid)!.reason).toBe('peer closed the connection');

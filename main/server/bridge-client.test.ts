@@ -10,6 +10,7 @@ import type { WireEvent } from '../../app/bridge/contract';
 import { BridgeCallError, bridgeUrlFromLocation, WebSocketBridge } from '../../renderer/bridge-client';
 import { demoServiceJobs } from '../host/test-jobs';
 import { startInspectorServer } from './inspector-server';
+import { waitFor } from '../transport/test-helpers';
 import { startTestServer } from './test-server';
 
 type Served = Awaited<ReturnType<typeof startTestServer>>;
@@ -20,14 +21,6 @@ const BrowserLikeWebSocket = WebSocket as unknown as new (url: string) => global
 function clientFor(url: string, onStatus?: (status: 'open' | 'closed', detail: string) => void): WebSocketBridge {
   const page = new URL(url);
   return new WebSocketBridge({ url: bridgeUrlFromLocation(page), WebSocket: BrowserLikeWebSocket, onStatus });
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 beforeAll(async () => {
@@ -78,20 +71,20 @@ describe('WebSocketBridge (browser mode client)', () => {
       batches += 1;
       seen.push(...batch.events);
     });
-    await until(() => batches > 0, 'the first batch');
+    await waitFor(() => batches > 0, 'the first batch');
     await bridge.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"before":"outage"}', processType: 'app' });
-    await until(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events before the outage');
+    await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events before the outage');
 
     // The server goes away and comes back on the same port and token; traffic happens meanwhile.
     await served.server.close();
-    await until(() => statuses.includes('closed'), 'the client to notice the drop');
+    await waitFor(() => statuses.includes('closed'), 'the client to notice the drop');
     await served.host.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"during":"outage"}', processType: 'app' });
     const again = await startInspectorServer({ host: served.host, rendererDir: tmpdir(), port: served.port, token: served.server.token });
     try {
-      await until(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events of the outage after the reconnect');
+      await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events of the outage after the reconnect');
       const driver = clientFor(served.url);
       await driver.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"after":"outage"}', processType: 'app' });
-      await until(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events after the reconnect');
+      await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events after the reconnect');
       driver.close();
     } finally {
       await again.close();

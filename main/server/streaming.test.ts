@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventBatch, SendTestMessageRequest } from '../../app/bridge/contract';
 import type { BatchPush, ServerMessage } from '../../app/bridge/protocol';
 import { demoServiceJobs } from '../host/test-jobs';
+import { waitFor } from '../transport/test-helpers';
 import { bridgeUrl, startTestServer, TestClient } from './test-server';
 
 type Served = Awaited<ReturnType<typeof startTestServer>>;
@@ -35,14 +36,6 @@ async function traffic(client: TestClient, count: number): Promise<void> {
   }
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 async function subscribe(client: TestClient, fromSeq?: number): Promise<number> {
   const answer = await client.call('subscribe', fromSeq === undefined ? [] : [fromSeq]);
   if (!('result' in answer)) throw new Error(`subscribe failed: ${JSON.stringify(answer)}`);
@@ -66,7 +59,7 @@ describe('streaming over the bridge WebSocket', () => {
     const driver = await TestClient.connect(bridgeUrl(served.url));
     const subscription = await subscribe(viewer);
     await traffic(driver, 3);
-    await until(() => seqsOf(viewer, subscription).length === truth.length, 'the events before the pause');
+    await waitFor(() => seqsOf(viewer, subscription).length === truth.length, 'the events before the pause');
 
     await viewer.call('setPaused', [true]);
     const pausedAt = truth.length;
@@ -77,7 +70,7 @@ describe('streaming over the bridge WebSocket', () => {
     expect(Math.max(...seqsOf(viewer, subscription))).toBeLessThanOrEqual(truth[pausedAt - 1]!);
 
     await viewer.call('setPaused', [false]);
-    await until(() => seqsOf(viewer, subscription).length >= truth.length, 'the held events');
+    await waitFor(() => seqsOf(viewer, subscription).length >= truth.length, 'the held events');
     expect(seqsOf(viewer, subscription)).toEqual(truth);
     viewer.close();
     driver.close();
@@ -89,9 +82,9 @@ describe('streaming over the bridge WebSocket', () => {
     const from = truth[Math.floor(truth.length / 2)]!;
     const late = await TestClient.connect(bridgeUrl(served.url));
     const subscription = await subscribe(late, from);
-    await until(() => seqsOf(late, subscription).length > 0, 'the replay');
+    await waitFor(() => seqsOf(late, subscription).length > 0, 'the replay');
     await traffic(driver, 2);
-    await until(() => seqsOf(late, subscription).at(-1) === truth.at(-1), 'the live events');
+    await waitFor(() => seqsOf(late, subscription).at(-1) === truth.at(-1), 'the live events');
     expect(seqsOf(late, subscription)).toEqual(truth.filter((seq) => seq >= from));
     const first = late.messages.find(isPush)!.batch as EventBatch;
     expect(first.lastSeq).toBeGreaterThanOrEqual(first.events.at(-1)!.seq);
@@ -107,7 +100,7 @@ describe('streaming over the bridge WebSocket', () => {
     await traffic(driver, 1);
     const fresh = await TestClient.connect(bridgeUrl(served.url));
     const subscription = await subscribe(fresh);
-    await until(() => seqsOf(fresh, subscription).at(-1) === truth.at(-1), 'the events after clear');
+    await waitFor(() => seqsOf(fresh, subscription).at(-1) === truth.at(-1), 'the events after clear');
     expect(seqsOf(fresh, subscription)).toEqual(truth.filter((seq) => seq > clearedThrough));
     fresh.close();
     driver.close();
@@ -116,7 +109,7 @@ describe('streaming over the bridge WebSocket', () => {
   it('stops pushing to a subscription after unsubscribe and after the socket closes', async () => {
     const viewer = await TestClient.connect(bridgeUrl(served.url));
     const subscription = await subscribe(viewer);
-    await until(() => viewer.messages.some(isPush), 'the greeting');
+    await waitFor(() => viewer.messages.some(isPush), 'the greeting');
     expect(await viewer.call('unsubscribe', [subscription])).toMatchObject({ result: null });
     const before = viewer.messages.filter(isPush).length;
     const driver = await TestClient.connect(bridgeUrl(served.url));
@@ -127,7 +120,7 @@ describe('streaming over the bridge WebSocket', () => {
     await subscribe(viewer);
     expect(served.host.stream.subscriberCount).toBe(subscribers + 1);
     viewer.close();
-    await until(() => served.host.stream.subscriberCount === subscribers, 'the closed socket’s subscription to end');
+    await waitFor(() => served.host.stream.subscriberCount === subscribers, 'the closed socket’s subscription to end');
     driver.close();
   });
 });
