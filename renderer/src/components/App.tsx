@@ -14,6 +14,7 @@ import { TransactionsView } from '../views/TransactionsView';
 import { Notices } from './Notices';
 import { Sidebar } from './Sidebar';
 import { StatusBar } from './StatusBar';
+import { applyTheme } from '../state/appearance';
 import { Toolbar } from './Toolbar';
 
 export function App() {
@@ -22,7 +23,7 @@ export function App() {
   const activeTab = useUi((s) => s.activeTab);
 
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
+    applyTheme(theme);
   }, [theme]);
 
   return (
