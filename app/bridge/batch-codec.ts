@@ -80,7 +80,7 @@ const LAYOUTS: Record<EventKind, readonly (readonly [string, FieldType])[]> = {
   ],
   'message-delivered': [['message', 'n'], ['toPid', 'n'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   'message-handled': [['message', 'n'], ['pid', 'n'], ['durationNs', 'n']],
-  'reply-created': [['request', 'n'], ['pid', 'n']],
+  'reply-created': [['request', 'n'], ['pid', 'n'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   'reply-received': [['request', 'n'], ['reply', 'n'], ['toPid', 'n'], ['latencyNs', 'n'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   'reply-failed': [
     ['request', 'n'],
@@ -92,7 +92,7 @@ const LAYOUTS: Record<EventKind, readonly (readonly [string, FieldType])[]> = {
     ['probeRecordsLost', 'n?'],
   ],
   'message-dropped': [['message', 'n'], ['reason', 's']],
-  transaction: [['pid', 'n'], ['job', 's?'], ['delta', 'n'], ['count', 'n'], ['cause', 's'], ['message', 'n?']],
+  transaction: [['pid', 'n'], ['job', 's?'], ['delta', 'n'], ['count', 'n'], ['cause', 's'], ['message', 'n?'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   idle: [['pid', 'n'], ['job', 's']],
   'transaction-long-held': [['pid', 'n'], ['job', 's?'], ['count', 'n'], ['heldNs', 'n'], ['oldestCause', 's?'], ['message', 'n?']],
   'termination-imminent': [['pid', 'n'], ['job', 's'], ['transactionsHeld', 'n']],

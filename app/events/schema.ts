@@ -222,7 +222,7 @@ export interface MessageHandledEvent extends EventBase {
   readonly pid: number;
   readonly durationNs: number;
 }
-export interface ReplyCreatedEvent extends EventBase {
+export interface ReplyCreatedEvent extends EventBase, ProbeMark {
   readonly kind: 'reply-created';
   readonly request: number;
   readonly pid: number;
@@ -250,7 +250,7 @@ export interface MessageDroppedEvent extends EventBase {
 
 // ---- runtime accounting ---------------------------------------------------------------
 
-export interface TransactionEvent extends EventBase {
+export interface TransactionEvent extends EventBase, ProbeMark {
   readonly kind: 'transaction';
   readonly pid: number;
   readonly job?: string;

@@ -15,7 +15,7 @@
  * messages it saw; `request` in a reply names the message it answers.
  */
 import { xpc, type XpcValue } from '../xpc/value';
-import { anyValue, bool, int, optional, readFields, str, writeFields, type Field, type FieldSpec, type Fields } from './fields';
+import { anyValue, bool, int, oneOf, optional, readFields, str, writeFields, type Field, type FieldSpec, type Fields } from './fields';
 
 export const PROBE_RECORD_VERSION = 1;
 
@@ -27,6 +27,14 @@ const handle: Field<bigint> & { readonly optional: false } = {
   write: (n) => xpc.uint64(n),
 };
 
+/** A transaction count change: exactly +1 or −1. */
+const delta: Field<1 | -1> & { readonly optional: false } = {
+  expected: 'int64 1 or -1',
+  optional: false,
+  read: (v) => (v.type === 'int64' && (v.value === 1n || v.value === -1n) ? (Number(v.value) as 1 | -1) : undefined),
+  write: (n) => xpc.int64(n),
+};
+
 const common = { t: int, dropped: optional(int) };
 /** Where the probe could read them: the connection's name and the pid of its peer. */
 const peer = { service: optional(str), peerPid: optional(int) };
@@ -36,21 +44,53 @@ const body = { body: optional(anyValue), bodyError: optional(str) };
 export const PROBE_RECORDS = {
   /** First record on every probe connection. `pid` must be what the kernel reports for the socket. */
   hello: { ...common, version: int, pid: int, executable: str, name: optional(str) },
-  /** xpc_connection_create_mach_service. `listener`: created with XPC_CONNECTION_MACH_SERVICE_LISTENER. */
-  'connection-created': { ...common, connection: handle, service: str, privileged: bool, listener: optional(bool) },
-  /** xpc_connection_resume / xpc_connection_activate. */
+  /**
+   * xpc_connection_create(_mach_service / _from_endpoint), xpc_session_create_*, a peer a listener
+   * accepted, xpc_main's listener. `listener`: created with XPC_CONNECTION_MACH_SERVICE_LISTENER
+   * (or anonymous: xpc_connection_create(NULL)); `endpoint`: made from that endpoint object;
+   * `peerOf`: a peer connection of that listener, whose client is `peerPid`; `api`: 'session' for
+   * an XPCSession.
+   */
+  'connection-created': {
+    ...common,
+    connection: handle,
+    service: str,
+    privileged: bool,
+    listener: optional(bool),
+    anonymous: optional(bool),
+    api: optional(oneOf('connection', 'session')),
+    endpoint: optional(handle),
+    peerOf: optional(handle),
+    peerPid: optional(int),
+  },
+  /** xpc_connection_activate / xpc_session_activate. */
+  'connection-activated': { ...common, connection: handle },
+  /** xpc_connection_resume. */
   'connection-resumed': { ...common, connection: handle },
   'connection-suspended': { ...common, connection: handle },
-  /** xpc_connection_send_message(_with_reply(_sync)). */
-  'message-sent': { ...common, connection: handle, message: int, ...peer, expectsReply: bool, sync: bool, ...body },
+  /** xpc_connection_send_message(_with_reply(_sync)), xpc_session_send_*. `inReplyTo`: the received message this reply answers. */
+  'message-sent': { ...common, connection: handle, message: int, ...peer, expectsReply: bool, sync: bool, inReplyTo: optional(int), ...body },
   /** The connection's event handler received a message (a dictionary). */
   'message-received': { ...common, connection: handle, message: int, ...peer, ...body },
   /** A reply handler (or send_message_with_reply_sync) got its answer: a dictionary, or an error object. */
   'reply-received': { ...common, connection: handle, message: int, request: int, ...peer, ...body, reason: optional(str) },
-  /** The event handler received an error: `error` is its XPCErrorDescription, `reason` the invalidation reason. */
-  'connection-error': { ...common, connection: handle, ...peer, error: str, reason: optional(str) },
-  /** xpc_connection_cancel. */
+  /**
+   * The event handler received an error: `error` is its XPCErrorDescription, `reason` the
+   * invalidation reason. For a session, its cancellation: the rich error and whether a retry helps.
+   */
+  'connection-error': { ...common, connection: handle, ...peer, error: str, reason: optional(str), retryable: optional(bool) },
+  /** xpc_connection_cancel / xpc_session_cancel. */
   'connection-canceled': { ...common, connection: handle },
+  /** xpc_endpoint_create: `endpoint` (an object handle) reaches the listener `connection`. */
+  'endpoint-created': { ...common, endpoint: handle, connection: handle },
+  /** xpc_connection_send_barrier: sent (`ran` false), then its block ran (`ran` true). */
+  barrier: { ...common, connection: handle, ran: bool },
+  /** xpc_connection_set_peer_*_requirement: its kind and value as text, and whether libxpc accepted it. */
+  'requirement-set': { ...common, connection: handle, requirement: str, accepted: bool },
+  /** xpc_dictionary_create_reply for the received message `request`. */
+  'reply-created': { ...common, request: int },
+  /** xpc_transaction_begin (+1) / xpc_transaction_end (−1). */
+  transaction: { ...common, delta },
 } as const satisfies Readonly<Record<string, FieldSpec>>;
 
 type Records = typeof PROBE_RECORDS;

@@ -21,7 +21,7 @@ import { basename } from 'node:path';
 import type { ConnectionState, EventInput } from '../../app/events/schema';
 import { decodeProbeRecord, PROBE_RECORD_VERSION, type ProbeRecord, type ProbeRecordOf } from '../../app/protocol/probe';
 import { encodeMessageFrame, FRAME_HEADER_SIZE } from '../../app/xpc/frame';
-import { XPC_ERROR_CONNECTION_INTERRUPTED, XPC_ERROR_TERMINATION_IMMINENT, type XpcValue } from '../../app/xpc/value';
+import { XPC_ERROR_CONNECTION_INTERRUPTED, XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT, XPC_ERROR_TERMINATION_IMMINENT, type XpcValue } from '../../app/xpc/value';
 import type { BrokerContext } from '../broker/context';
 import { executableOf } from '../broker/peer-identity';
 import { summarizeXpc } from '../broker/summary';
@@ -37,6 +37,8 @@ export const MAX_REQUESTS = 16_384;
 export const PROBE_SOCKET_FILE_NAME = 'probe.sock';
 
 type ProbeEventKind =
+  | 'transaction'
+  | 'reply-created'
   | 'process-attached'
   | 'process-detached'
   | 'connection-opened'
@@ -59,6 +61,18 @@ interface ObservedConnection {
   state: ConnectionState;
   suspendCount: number;
   peerPid: number;
+  /** The peer requirements the process set on it (xpc_connection_set_peer_*_requirement). */
+  requirements: string[];
+}
+
+/** How a connection came to be, beyond its name (connection-created's optional keys). */
+interface Origin {
+  readonly privileged: boolean;
+  readonly listener: boolean;
+  readonly api: 'connection' | 'session';
+  readonly viaEndpoint: boolean;
+  /** For a peer connection a listener accepted: its client. */
+  readonly clientPid?: number;
 }
 
 interface PendingRequest {
@@ -103,6 +117,12 @@ class ProbeSession {
   private streamOffset = 0;
   private readonly connections = new Map<bigint, ObservedConnection>();
   private readonly requests = new Map<number, PendingRequest>();
+  /** Messages the process received, by the probe's id: the broker's id, for the replies to them. */
+  private readonly received = new Map<number, number>();
+  /** Endpoints the process made (xpc_endpoint_create): endpoint handle → listener handle. */
+  private readonly endpoints = new Map<bigint, bigint>();
+  /** The process's explicit transactions (xpc_transaction_begin − _end). */
+  private explicitTransactions = 0;
   /** Records the probe reported dropped, not yet attached to an event. */
   private lost = 0;
 
@@ -164,6 +184,20 @@ class ProbeSession {
         return this.onHello(record);
       case 'connection-created':
         return this.onCreated(record);
+      case 'connection-activated':
+        return this.onActivated(record);
+      case 'endpoint-created':
+        return this.onEndpoint(record);
+      case 'barrier':
+        // Barriers are not events (the broker's own runtime shows none either); the connection is known.
+        this.connectionFor(record.connection, undefined, undefined);
+        return;
+      case 'requirement-set':
+        return this.onRequirement(record);
+      case 'reply-created':
+        return this.onReplyCreated(record);
+      case 'transaction':
+        return this.onTransaction(record);
       case 'connection-resumed':
         return this.onResumed(record);
       case 'connection-suspended':
@@ -202,11 +236,63 @@ class ProbeSession {
   }
 
   private onCreated(record: ProbeRecordOf<'connection-created'>): void {
-    this.open(record.connection, record.service, record.privileged, record.listener === true);
+    const listener = record.listener === true || record.anonymous === true;
+    const api = record.api ?? 'connection';
+    if (record.peerOf !== undefined) {
+      // A peer a listener accepted: its client is the peer pid; it is named by the listener's service.
+      const of = this.connections.get(record.peerOf);
+      const service = record.service !== '' ? record.service : (of?.service ?? `listener 0x${record.peerOf.toString(16)}`);
+      const conn = this.open(record.connection, service, {
+        privileged: false,
+        listener: false,
+        api,
+        viaEndpoint: of !== undefined && of.service.startsWith('anonymous listener'),
+        ...(record.peerPid !== undefined && record.peerPid > 0 ? { clientPid: record.peerPid } : {}),
+      });
+      if (record.peerPid !== undefined && record.peerPid > 0) conn.peerPid = record.peerPid;
+      return;
+    }
+    if (record.endpoint !== undefined) {
+      const of = this.endpoints.get(record.endpoint);
+      const listenerConn = of !== undefined ? this.connections.get(of) : undefined;
+      const service =
+        listenerConn !== undefined ? listenerConn.service : `endpoint 0x${record.endpoint.toString(16)} (made in another process)`;
+      this.open(record.connection, service, { privileged: false, listener: false, api, viaEndpoint: true });
+      return;
+    }
+    const service = record.anonymous === true && record.service === '' ? `anonymous listener 0x${record.connection.toString(16)}` : record.service;
+    this.open(record.connection, service, { privileged: record.privileged, listener, api, viaEndpoint: false });
+  }
+
+  private onEndpoint(record: ProbeRecordOf<'endpoint-created'>): void {
+    if (this.endpoints.size >= MAX_CONNECTIONS) this.endpoints.delete(this.endpoints.keys().next().value as bigint);
+    this.endpoints.set(record.endpoint, record.connection);
+  }
+
+  private onRequirement(record: ProbeRecordOf<'requirement-set'>): void {
+    const conn = this.connectionFor(record.connection, undefined, undefined);
+    if (record.accepted && conn.requirements.length < 16) conn.requirements.push(record.requirement);
+  }
+
+  private onReplyCreated(record: ProbeRecordOf<'reply-created'>): void {
+    const request = this.received.get(record.request);
+    if (request !== undefined) this.emit({ kind: 'reply-created', request, pid: this.pid });
+  }
+
+  private onTransaction(record: ProbeRecordOf<'transaction'>): void {
+    // An end without a begin is the app's bug (libxpc crashes it); the count is not taken below 0.
+    this.explicitTransactions = Math.max(0, this.explicitTransactions + record.delta);
+    this.emit({
+      kind: 'transaction',
+      pid: this.pid,
+      delta: record.delta,
+      count: this.explicitTransactions,
+      cause: record.delta > 0 ? 'explicit-begin' : 'explicit-end',
+    });
   }
 
   /** Remembers a connection and, unless it is a listener, reports it opened (inactive). */
-  private open(handle: bigint, service: string, privileged: boolean, listener: boolean): ObservedConnection {
+  private open(handle: bigint, service: string, origin: Origin): ObservedConnection {
     const previous = this.connections.get(handle);
     // A pointer value is reused once libxpc freed the connection it named; the old one is over.
     if (previous !== undefined) this.connections.delete(handle);
@@ -214,10 +300,27 @@ class ProbeSession {
       const oldest = this.connections.keys().next().value as bigint;
       this.connections.delete(oldest);
     }
-    const conn: ObservedConnection = { id: this.ctx.nextConnectionId(), handle, service, listener, state: 'inactive', suspendCount: 0, peerPid: 0 };
+    const conn: ObservedConnection = {
+      id: this.ctx.nextConnectionId(),
+      handle,
+      service,
+      listener: origin.listener,
+      state: 'inactive',
+      suspendCount: 0,
+      peerPid: 0,
+      requirements: [],
+    };
     this.connections.set(handle, conn);
-    if (!listener) {
-      this.emit({ kind: 'connection-opened', connection: conn.id, clientPid: this.pid, service, privileged, api: 'connection', viaEndpoint: false });
+    if (!origin.listener) {
+      this.emit({
+        kind: 'connection-opened',
+        connection: conn.id,
+        clientPid: origin.clientPid ?? this.pid,
+        service,
+        privileged: origin.privileged,
+        api: origin.api,
+        viaEndpoint: origin.viaEndpoint,
+      });
     }
     return conn;
   }
@@ -229,21 +332,33 @@ class ProbeSession {
   private connectionFor(handle: bigint, service: string | undefined, peerPid: number | undefined): ObservedConnection {
     let conn = this.connections.get(handle);
     if (conn === undefined) {
-      conn = this.open(handle, service ?? `connection 0x${handle.toString(16)}`, false, false);
+      conn = this.open(handle, service ?? `connection 0x${handle.toString(16)}`, { privileged: false, listener: false, api: 'connection', viaEndpoint: false });
       this.setState(conn, 'active');
     }
     if (peerPid !== undefined && peerPid > 0) conn.peerPid = peerPid;
     return conn;
   }
 
-  private setState(conn: ObservedConnection, state: ConnectionState, reason?: string): void {
+  private setState(conn: ObservedConnection, state: ConnectionState, reason?: string, retryable?: boolean): void {
     conn.state = state;
     if (conn.listener) return;
-    this.emit({ kind: 'connection-state', connection: conn.id, state, suspendCount: conn.suspendCount, ...(reason !== undefined ? { reason } : {}) });
+    this.emit({
+      kind: 'connection-state',
+      connection: conn.id,
+      state,
+      suspendCount: conn.suspendCount,
+      ...(reason !== undefined ? { reason } : {}),
+      ...(retryable !== undefined ? { retryable } : {}),
+    });
   }
 
   private isFinal(conn: ObservedConnection): boolean {
     return conn.state === 'canceled' || conn.state === 'invalidated';
+  }
+
+  private onActivated(record: ProbeRecordOf<'connection-activated'>): void {
+    const conn = this.connectionFor(record.connection, undefined, undefined);
+    if (conn.state === 'inactive') this.setState(conn, conn.suspendCount > 0 ? 'suspended' : 'active');
   }
 
   private onResumed(record: ProbeRecordOf<'connection-resumed'>): void {
@@ -271,10 +386,13 @@ class ProbeSession {
     const conn = this.connectionFor(record.connection, record.service, record.peerPid);
     // After a cancel (or an invalidation) the handler's last event is CONNECTION_INVALID: nothing new.
     if (this.isFinal(conn)) return;
-    const reason = record.reason !== undefined && record.reason !== '' ? record.reason : record.error;
+    const given = record.reason !== undefined && record.reason !== '' ? record.reason : record.error;
+    // A peer-requirement failure names the requirements the process had set.
+    const reason =
+      record.error === XPC_ERROR_PEER_CODE_SIGNING_REQUIREMENT && conn.requirements.length > 0 ? `${given} (requirement: ${conn.requirements.join('; ')})` : given;
     if (record.error === XPC_ERROR_CONNECTION_INTERRUPTED) this.setState(conn, 'interrupted', reason);
     else if (record.error === XPC_ERROR_TERMINATION_IMMINENT) this.setState(conn, conn.state, `${record.error}: ${reason}`);
-    else this.setState(conn, 'invalidated', reason);
+    else this.setState(conn, 'invalidated', reason, record.retryable);
   }
 
   /** The frame the message would be stored as (for the detail view's bytes) and its size. */
@@ -295,11 +413,14 @@ class ProbeSession {
     const conn = this.connectionFor(record.connection, record.service, record.peerPid);
     const id = this.ctx.nextMessageId();
     const size = this.store(id, record.body);
+    const inReplyTo = record.inReplyTo !== undefined ? this.received.get(record.inReplyTo) : undefined;
+    if (record.inReplyTo !== undefined) this.received.delete(record.inReplyTo);
     this.emit({
       kind: 'message-sent',
       message: id,
       connection: conn.id,
-      messageKind: 'message',
+      messageKind: record.inReplyTo !== undefined ? 'reply' : 'message',
+      ...(inReplyTo !== undefined ? { inReplyTo } : {}),
       fromPid: this.pid,
       ...(conn.peerPid > 0 ? { toPid: conn.peerPid } : {}),
       service: conn.service,
@@ -340,6 +461,8 @@ class ProbeSession {
       ...this.payload(record.body, record.bodyError, size),
     });
     this.emit({ kind: 'message-delivered', message: id, toPid: this.pid });
+    if (this.received.size >= MAX_REQUESTS) this.received.delete(this.received.keys().next().value as number);
+    this.received.set(record.message, id);
   }
 
   private onReply(record: ProbeRecordOf<'reply-received'>): void {
@@ -381,6 +504,8 @@ class ProbeSession {
     }
     this.connections.clear();
     this.requests.clear();
+    this.received.clear();
+    this.endpoints.clear();
     this.emit({ kind: 'process-detached', pid: this.pid, reason });
   }
 }

@@ -326,12 +326,106 @@ probe_result probe_connection_created(probe_sink *s, uint64_t connection, const 
   return end_record(s, &w);
 }
 
+probe_result probe_connection_created_from(probe_sink *s, uint64_t connection, const char *service, int privileged, int listener,
+                                           const probe_connection_origin *origin) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "connection-created", &r)) return r;
+  key_handle(&w, "connection", connection);
+  key_text(&w, "service", service);
+  key_bool(&w, "privileged", privileged);
+  if (listener) key_bool(&w, "listener", 1);
+  if (origin != NULL) {
+    if (origin->anonymous) key_bool(&w, "anonymous", 1);
+    if (origin->session) key_text(&w, "api", "session");
+    if (origin->endpoint != 0) key_handle(&w, "endpoint", origin->endpoint);
+    if (origin->peer_of != 0) key_handle(&w, "peerOf", origin->peer_of);
+    if (origin->peer_pid > 0) key_int(&w, "peerPid", (uint64_t)origin->peer_pid);
+  }
+  return end_record(s, &w);
+}
+
+probe_result probe_endpoint_created(probe_sink *s, uint64_t endpoint, uint64_t listener) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "endpoint-created", &r)) return r;
+  key_handle(&w, "endpoint", endpoint);
+  key_handle(&w, "connection", listener);
+  return end_record(s, &w);
+}
+
+probe_result probe_barrier(probe_sink *s, uint64_t connection, int ran) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "barrier", &r)) return r;
+  key_handle(&w, "connection", connection);
+  key_bool(&w, "ran", ran);
+  return end_record(s, &w);
+}
+
+probe_result probe_requirement_set(probe_sink *s, uint64_t connection, const char *requirement, int accepted) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "requirement-set", &r)) return r;
+  key_handle(&w, "connection", connection);
+  key_text(&w, "requirement", requirement);
+  key_bool(&w, "accepted", accepted);
+  return end_record(s, &w);
+}
+
+probe_result probe_reply_created(probe_sink *s, uint64_t request) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "reply-created", &r)) return r;
+  key_int(&w, "request", request);
+  return end_record(s, &w);
+}
+
+probe_result probe_transaction(probe_sink *s, int delta) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "transaction", &r)) return r;
+  xw_key(&w, "delta");
+  xw_int64(&w, delta < 0 ? -1 : 1);
+  return end_record(s, &w);
+}
+
+probe_result probe_reply_sent(probe_sink *s, uint64_t connection, uint64_t message, uint64_t in_reply_to, const char *service,
+                              int32_t peer_pid, probe_body_fn body, const void *ctx) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "message-sent", &r)) return r;
+  key_handle(&w, "connection", connection);
+  key_int(&w, "message", message);
+  put_peer(&w, service, peer_pid);
+  key_bool(&w, "expectsReply", 0);
+  key_bool(&w, "sync", 0);
+  key_int(&w, "inReplyTo", in_reply_to);
+  put_body(&w, body, ctx);
+  return end_record(s, &w);
+}
+
+probe_result probe_session_error(probe_sink *s, uint64_t connection, const char *service, const char *error, int retryable) {
+  xw_writer w;
+  probe_result r;
+  if (!begin_record(s, &w, "connection-error", &r)) return r;
+  key_handle(&w, "connection", connection);
+  put_peer(&w, service, 0);
+  key_text(&w, "error", error);
+  key_bool(&w, "retryable", retryable);
+  return end_record(s, &w);
+}
+
 static probe_result connection_only(probe_sink *s, const char *name, uint64_t connection) {
   xw_writer w;
   probe_result r;
   if (!begin_record(s, &w, name, &r)) return r;
   key_handle(&w, "connection", connection);
   return end_record(s, &w);
+}
+
+probe_result probe_connection_activated(probe_sink *s, uint64_t connection) {
+  return connection_only(s, "connection-activated", connection);
 }
 
 probe_result probe_connection_resumed(probe_sink *s, uint64_t connection) {

@@ -82,6 +82,40 @@ uint64_t probe_next_message(probe_sink *s);
 
 probe_result probe_hello(probe_sink *s, int32_t pid, const char *executable, const char *name);
 probe_result probe_connection_created(probe_sink *s, uint64_t connection, const char *service, int privileged, int listener);
+
+/* What else is known about a connection when it is created (all optional: 0 / NULL = not set). */
+typedef struct probe_connection_origin {
+  /* xpc_connection_create(NULL, …): a listener reachable only through its endpoint. */
+  int anonymous;
+  /* An XPCSession (xpc_session_*) rather than an xpc_connection_t. */
+  int session;
+  /* Made with xpc_connection_create_from_endpoint from this endpoint object. */
+  uint64_t endpoint;
+  /* A peer connection the listener `peer_of` accepted (its handler got it as XPC_TYPE_CONNECTION). */
+  uint64_t peer_of;
+  /* The peer's pid for a peer connection, where libxpc tells it. */
+  int32_t peer_pid;
+} probe_connection_origin;
+probe_result probe_connection_created_from(probe_sink *s, uint64_t connection, const char *service, int privileged, int listener,
+                                           const probe_connection_origin *origin);
+/* xpc_connection_activate / xpc_session_activate. */
+probe_result probe_connection_activated(probe_sink *s, uint64_t connection);
+/* xpc_endpoint_create(listener). */
+probe_result probe_endpoint_created(probe_sink *s, uint64_t endpoint, uint64_t listener);
+/* xpc_connection_send_barrier: `ran` 0 when it is sent, 1 when its block runs. */
+probe_result probe_barrier(probe_sink *s, uint64_t connection, int ran);
+/* xpc_connection_set_peer_*_requirement: `requirement` names its kind and value as text. */
+probe_result probe_requirement_set(probe_sink *s, uint64_t connection, const char *requirement, int accepted);
+/* xpc_dictionary_create_reply for the received message `request` (a probe message id). */
+probe_result probe_reply_created(probe_sink *s, uint64_t request);
+/* xpc_transaction_begin (+1) / xpc_transaction_end (-1). */
+probe_result probe_transaction(probe_sink *s, int delta);
+/* The reply to the received message `in_reply_to`, sent on a peer connection. */
+probe_result probe_reply_sent(probe_sink *s, uint64_t connection, uint64_t message, uint64_t in_reply_to, const char *service,
+                              int32_t peer_pid, probe_body_fn body, const void *ctx);
+/* A session's cancellation: its rich error's description, and whether retrying can help. */
+probe_result probe_session_error(probe_sink *s, uint64_t connection, const char *service, const char *error, int retryable);
+
 probe_result probe_connection_resumed(probe_sink *s, uint64_t connection);
 probe_result probe_connection_suspended(probe_sink *s, uint64_t connection);
 /* service may be NULL, peer_pid 0 when unknown. body may be NULL (a record without a body). */
