@@ -13,6 +13,16 @@ const SAMPLES: ProbeRecord[] = [
   { record: 'reply-received', t: 10, connection: 1n, message: 3, request: 1, body: xpc.error('Connection invalid'), reason: 'gone' },
   { record: 'connection-error', t: 11, connection: 1n, error: 'Connection interrupted' },
   { record: 'connection-canceled', t: 12, connection: 1n },
+  { record: 'connection-created', t: 13, connection: 2n, service: '', privileged: false, listener: true, anonymous: true, api: 'connection' },
+  { record: 'connection-created', t: 14, connection: 3n, service: 'com.example.s', privileged: false, peerOf: 2n, peerPid: 77, api: 'session' },
+  { record: 'connection-activated', t: 15, connection: 3n },
+  { record: 'endpoint-created', t: 16, endpoint: 0x5000n, connection: 2n },
+  { record: 'barrier', t: 17, connection: 3n, ran: true },
+  { record: 'requirement-set', t: 18, connection: 3n, requirement: 'team-identity: ABCDE12345', accepted: true },
+  { record: 'reply-created', t: 19, request: 2 },
+  { record: 'transaction', t: 20, delta: -1 },
+  { record: 'message-sent', t: 21, connection: 3n, message: 4, expectsReply: false, sync: false, inReplyTo: 2, body: xpc.dictionary({}) },
+  { record: 'connection-error', t: 22, connection: 3n, error: 'Peer closed the session', retryable: true },
 ];
 
 describe('probe records', () => {
@@ -37,5 +47,9 @@ describe('probe records', () => {
     });
     expect(decodeProbeRecord(xpc.dictionary({ record: xpc.string('toString'), t: xpc.int64(0) }))).toEqual({ ok: false, error: 'unknown record "toString"' });
     expect(decodeProbeRecord(xpc.dictionary({ t: xpc.int64(0) }))).toEqual({ ok: false, error: "the record dictionary has no 'record' key" });
+    expect(decodeProbeRecord(xpc.dictionary({ record: xpc.string('transaction'), t: xpc.int64(0), delta: xpc.int64(2) }))).toEqual({
+      ok: false,
+      error: "record 'transaction': key 'delta' must be int64 1 or -1, got int64 2",
+    });
   });
 });

@@ -58,6 +58,7 @@
 /* Functions newer than the deployment target (12.0) are weak imports: the dylib loads on
  * macOS 12, and the interpose entry of a function the system lacks is left unbound. */
 #define PROBE_NEWER_10_7 0
+#define PROBE_NEWER_10_12 0
 #define PROBE_NEWER_12_0 0
 #define PROBE_NEWER_13_0 1
 #define PROBE_NEWER_14_0 1
@@ -69,6 +70,10 @@
 #define PROBE_INTERPOSED(fn, since, on_linux) extern __typeof__(fn) fn PROBE_WEAK(PROBE_NEWER_##since);
 #include "interposed.def"
 #undef PROBE_INTERPOSED
+/* Called by the session replacements only, and new with sessions in macOS 13, but the SDK's
+ * headers give them no availability. */
+extern __typeof__(xpc_rich_error_copy_description) xpc_rich_error_copy_description __attribute__((weak_import));
+extern __typeof__(xpc_rich_error_can_retry) xpc_rich_error_can_retry __attribute__((weak_import));
 
 #else /* Linux: LD_PRELOAD */
 
