@@ -91,7 +91,7 @@ const LAYOUTS: Record<EventKind, readonly (readonly [string, FieldType])[]> = {
     ['observedBy', 's?'],
     ['probeRecordsLost', 'n?'],
   ],
-  'message-dropped': [['message', 'n'], ['reason', 's']],
+  'message-dropped': [['message', 'n'], ['reason', 's'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   transaction: [['pid', 'n'], ['job', 's?'], ['delta', 'n'], ['count', 'n'], ['cause', 's'], ['message', 'n?'], ['observedBy', 's?'], ['probeRecordsLost', 'n?']],
   idle: [['pid', 'n'], ['job', 's']],
   'transaction-long-held': [['pid', 'n'], ['job', 's?'], ['count', 'n'], ['heldNs', 'n'], ['oldestCause', 's?'], ['message', 'n?']],

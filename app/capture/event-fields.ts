@@ -186,7 +186,7 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: EventTableOf<K> } = {
   'reply-created': { seq: UINT, t: UINT, request: UINT, pid: UINT, ...PROBE_MARK },
   'reply-received': { seq: UINT, t: UINT, request: UINT, reply: UINT, toPid: UINT, latencyNs: UINT, ...PROBE_MARK },
   'reply-failed': { seq: UINT, t: UINT, request: UINT, toPid: UINT, error: STRING, reason: STRING, latencyNs: UINT, ...PROBE_MARK },
-  'message-dropped': { seq: UINT, t: UINT, message: UINT, reason: STRING },
+  'message-dropped': { seq: UINT, t: UINT, message: UINT, reason: STRING, ...PROBE_MARK },
   transaction: {
     seq: UINT,
     t: UINT,

@@ -242,7 +242,7 @@ export interface ReplyFailedEvent extends EventBase, ProbeMark {
   readonly reason: string;
   readonly latencyNs: number;
 }
-export interface MessageDroppedEvent extends EventBase {
+export interface MessageDroppedEvent extends EventBase, ProbeMark {
   readonly kind: 'message-dropped';
   readonly message: number;
   readonly reason: string;

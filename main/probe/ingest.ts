@@ -38,6 +38,7 @@ export const PROBE_SOCKET_FILE_NAME = 'probe.sock';
 
 type ProbeEventKind =
   | 'transaction'
+  | 'message-dropped'
   | 'reply-created'
   | 'process-attached'
   | 'process-detached'
@@ -430,6 +431,10 @@ class ProbeSession {
       boosting: false,
       ...this.payload(record.body, record.bodyError, size),
     });
+    // libxpc drops what is sent on a connection that has ended, without a word to the sender.
+    if (this.isFinal(conn)) {
+      this.emit({ kind: 'message-dropped', message: id, reason: `sent on connection ${conn.id} after it was ${conn.state}: libxpc drops it` });
+    }
     if (!record.expectsReply) return;
     this.requests.delete(record.message);
     if (this.requests.size >= MAX_REQUESTS) this.requests.delete(this.requests.keys().next().value as number);

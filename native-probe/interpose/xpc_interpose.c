@@ -721,11 +721,14 @@ PROBE_EXPORT void PROBE_REPLACEMENT(xpc_session_cancel)(xpc_session_t s) {
   REAL(xpc_session_cancel)(s);
 }
 
+/* Unlike a connection's, a session's send can refuse (an inactive or canceled session): only a
+ * message libxpc took is reported. */
 PROBE_EXPORT xpc_rich_error_t PROBE_REPLACEMENT(xpc_session_send_message)(xpc_session_t s, xpc_object_t message) {
-  if (g_enabled) {
+  uint64_t in_reply_to = g_enabled ? table_get(&g_replies, message, 1) : 0;
+  xpc_rich_error_t refused = REAL(xpc_session_send_message)(s, message);
+  if (g_enabled && refused == NULL) {
     char name[128];
     session_name(s, name, sizeof name);
-    uint64_t in_reply_to = table_get(&g_replies, message, 1);
     uint64_t id = probe_next_message(&g_sink);
     if (in_reply_to != 0) {
       probe_reply_sent(&g_sink, handle_of(s), id, in_reply_to, name, 0, body_of, message);
@@ -733,7 +736,7 @@ PROBE_EXPORT xpc_rich_error_t PROBE_REPLACEMENT(xpc_session_send_message)(xpc_se
       probe_message_sent(&g_sink, handle_of(s), id, name, 0, 0, 0, body_of, message);
     }
   }
-  return REAL(xpc_session_send_message)(s, message);
+  return refused;
 }
 
 /* A session's answer: the reply, or the rich error that came instead. */

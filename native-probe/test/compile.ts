@@ -3,12 +3,14 @@
  * ($CC, else cc, gcc or clang), in a temporary directory. Used by the probe's tests.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROBE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const besideThisFile = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** native-probe/. A bundled copy (bench/ runs from out/bench) finds it from the repository root, its working directory. */
+export const PROBE_DIR = existsSync(join(besideThisFile, 'Makefile')) ? besideThisFile : resolve(process.cwd(), 'native-probe');
 
 /** Warnings are errors: the C parts must build cleanly on both Linux and macOS. */
 const FLAGS = ['-std=c99', '-Wall', '-Wextra', '-Wpedantic', '-Werror', '-O1', '-g'];
