@@ -23,7 +23,6 @@ import { dictGetInt, xpc, xpcEquals, type XpcValue } from '../app/xpc/value';
 import { Broker } from '../main/broker/broker';
 import { until } from '../main/broker/testing/client-helpers';
 import { buildLinux, runClient, type RunningClient } from './libxpc/test/build';
-import { PROBE_DIR } from './test/compile';
 import { readInterposedDef } from './test/interposed';
 import { describeOverhead, measureOverhead, PROBE_LIBRARY, probedJobs, startDrain } from './test/probe-overhead';
 
@@ -78,11 +77,8 @@ function sameBody(a: XpcValue | undefined, b: XpcValue | undefined): boolean {
   return xpcEquals(withoutEndpointNames(a), withoutEndpointNames(b));
 }
 
-beforeAll(() => {
-  buildLinux();
-  const r = spawnSync('make', ['-C', PROBE_DIR, 'linux-probe'], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`make -C native-probe linux-probe failed:\n${r.stdout}${r.stderr}`);
-}, 240_000);
+// `make linux` builds libxpc, the demo programs, the LD_PRELOAD probe and the round-trip client.
+beforeAll(() => buildLinux(), 240_000);
 
 describe('the interposer on Linux: exports exactly the functions interposed.def gives Linux', () => {
   it('defines one replacement per on_linux function and nothing else', () => {
@@ -339,12 +335,14 @@ describe("the client's records, read straight off its probe socket", () => {
     expect(barriers.map((b) => b.ran)).toEqual([false, true]);
   });
 
-  it('records the connection made from an endpoint with the endpoint it came from, and the session calls', () => {
+  it('records the connection made from an endpoint with that endpoint, its activation, and the session calls', () => {
     const created = sink.records.filter((r): r is Extract<ProbeRecord, { record: 'connection-created' }> => r.record === 'connection-created');
-    expect(created.some((c) => c.endpoint !== undefined && c.endpoint > 0n)).toBe(true);
+    const fromEndpoint = created.find((c) => c.endpoint !== undefined && c.endpoint > 0n);
+    expect(fromEndpoint, 'xpc_connection_create_from_endpoint').toBeDefined();
+    const activated = sink.records.filter((r): r is Extract<ProbeRecord, { record: 'connection-activated' }> => r.record === 'connection-activated');
+    expect(activated.map((r) => r.connection), 'xpc_connection_activate of that connection').toContain(fromEndpoint!.connection);
     // (The session to a name nobody provides is never created: xpc_session_create_mach_service returns NULL.)
     expect(created.filter((c) => c.api === 'session').map((c) => c.service)).toEqual(['com.example.c-echo']);
-    expect(sink.records.some((r) => r.record === 'connection-activated')).toBe(true);
   });
 });
 
