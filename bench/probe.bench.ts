@@ -18,7 +18,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Broker } from '../main/broker';
 import { PROBE_DIR } from '../native-probe/test/compile';
-import { describeOverhead, measureOverhead, probedJobs, startDrain } from '../native-probe/test/probe-overhead';
+import { describeOverhead, measureOverhead, probedJobs, startDrain } from './probe/overhead';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const COUNT = Number(process.env.COUNT ?? 2000);

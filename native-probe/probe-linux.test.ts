@@ -24,7 +24,7 @@ import { Broker } from '../main/broker/broker';
 import { until } from '../main/broker/testing/client-helpers';
 import { buildLinux, runClient, type RunningClient } from './libxpc/test/build';
 import { readInterposedDef } from './test/interposed';
-import { describeOverhead, measureOverhead, PROBE_LIBRARY, probedJobs, startDrain } from './test/probe-overhead';
+import { describeOverhead, measureOverhead, PROBE_LIBRARY, probedJobs, startDrain } from '../bench/probe/overhead';
 
 /** A reply's latency as the client's probe measures it (send call → reply handler) exceeds the
  * broker's (request in → reply out) by the two socket hops and the client's queue: at most this. */

@@ -3,13 +3,13 @@
  * request/reply round trips to the same C service under one broker, with the probe off, with it
  * reporting to the broker, and with it reporting to a socket that only drains (the probe's own
  * cost, without the broker's work of turning records into events). Blocks of the three are
- * interleaved so that drift hits them alike. Used by probe-linux.test.ts and bench/probe.bench.ts.
+ * interleaved so that drift hits them alike. Used by bench/probe.bench.ts and native-probe/probe-linux.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plistFor } from '../../main/broker/testing/harness';
-import { binary, LINUX_BUILD } from '../libxpc/test/build';
+import { binary, LINUX_BUILD } from '../../native-probe/libxpc/test/build';
 
 export const PROBE_LIBRARY = join(LINUX_BUILD, 'libxpcinspectorprobe.so');
 
