@@ -22,6 +22,7 @@ import type {
 import type { JobSummary } from '../app/events/schema';
 import type { ModelSnapshot } from '../app/model/snapshot';
 import {
+  IPC_BATCH_ACK_CHANNEL,
   IPC_BATCH_CHANNEL,
   IPC_MENU_CHANNEL,
   ipcChannel,
@@ -37,10 +38,16 @@ function subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsu
   let ended = false;
   // Batches can only follow the subscribe answer, but keep any that overtake it rather than lose them.
   const early: IpcBatchMessage[] = [];
+  // Each batch is acknowledged once the page has taken it, so the main process never queues more
+  // than its window for a page that is busy.
+  const take = (message: IpcBatchMessage): void => {
+    onBatch(message.batch);
+    ipcRenderer.send(IPC_BATCH_ACK_CHANNEL, message.subscription);
+  };
   const listener = (_event: IpcRendererEvent, message: IpcBatchMessage): void => {
     if (ended) return;
     if (subscription === undefined) early.push(message);
-    else if (message.subscription === subscription) onBatch(message.batch);
+    else if (message.subscription === subscription) take(message);
   };
   ipcRenderer.on(IPC_BATCH_CHANNEL, listener);
   const args = fromSeq === undefined ? [] : [fromSeq];
@@ -51,7 +58,7 @@ function subscribe(onBatch: (batch: EventBatch) => void, fromSeq?: number): Unsu
         return;
       }
       subscription = result.subscription;
-      for (const message of early.splice(0)) if (message.subscription === subscription) onBatch(message.batch);
+      for (const message of early.splice(0)) if (message.subscription === subscription) take(message);
     },
     (error: unknown) => console.error(`xpc-inspector: subscribe failed: ${error instanceof Error ? error.message : String(error)}`),
   );

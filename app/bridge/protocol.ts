@@ -81,6 +81,8 @@ export interface IpcBatchMessage {
   readonly subscription: number;
   readonly batch: EventBatch;
 }
+/** The page took a batch of this subscription (its number is the message): the main process's send window opens by one. */
+export const IPC_BATCH_ACK_CHANNEL = `${IPC_PREFIX}batch-ack`;
 
 /** Application-menu commands the Electron shell forwards to the window (the renderer acts on them). */
 export const MENU_COMMANDS = ['clear', 'toggle-pause', 'focus-filter', 'open-capture', 'open-description'] as const;

@@ -35,4 +35,17 @@ describe('electron-builder.yml', () => {
     });
     expect(config.files).toEqual(expect.arrayContaining(['out/**', 'package.json', 'sdk/demo/jobs/**']));
   });
+
+  it('flips every Electron fuse the app does not need off, and keeps RunAsNode for the broker\'s node jobs', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: true,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      loadBrowserProcessSpecificV8Snapshot: false,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
 });

@@ -4,9 +4,10 @@
  * the inspector's own window, from its main frame, showing the bundled renderer; anything else
  * is refused before its arguments are looked at.
  */
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { BRIDGE_METHODS, type Unsubscribe } from '../../app/bridge/contract';
-import { IPC_BATCH_CHANNEL, ipcChannel, type IpcBatchMessage, type SubscribeResult } from '../../app/bridge/protocol';
+import { IPC_BATCH_ACK_CHANNEL, IPC_BATCH_CHANNEL, ipcChannel, type IpcBatchMessage, type SubscribeResult } from '../../app/bridge/protocol';
+import { AckWindow } from '../host/ack-window';
 import type { BridgeHost } from '../host/bridge-host';
 import { callBridgeMethod, checkArguments } from '../host/dispatch';
 import { BridgeArgumentError, show } from '../host/validate';
@@ -14,6 +15,11 @@ import { APP_ORIGIN } from './app-protocol';
 import { senderRefusal } from './sender-check';
 
 const MAX_SUBSCRIPTIONS_PER_WINDOW = 8;
+/**
+ * Batches a window may have unacknowledged before further ones wait: the IPC counterpart of the
+ * WebSocket path's SEND_HIGH_WATER_BYTES (a batch holds at most the stream's maxBatchEvents events).
+ */
+export const IPC_BATCH_WINDOW = 16;
 
 export class UntrustedSenderError extends Error {
   constructor(reason: string) {
@@ -29,9 +35,10 @@ export interface BridgeIpc {
 
 export function registerBridgeIpc(host: BridgeHost, isTrustedWindow: (contents: WebContents) => boolean): BridgeIpc {
   const subscriptionsByWindow = new Map<WebContents, Map<number, Unsubscribe>>();
+  const windowsBySubscription = new Map<number, { readonly contents: WebContents; readonly window: AckWindow }>();
   let nextSubscription = 1;
 
-  const checkSender = (event: IpcMainInvokeEvent): void => {
+  const checkSender = (event: IpcMainInvokeEvent | IpcMainEvent): void => {
     const frame = event.senderFrame;
     const refusal = senderRefusal(
       { isInspectorWindow: isTrustedWindow(event.sender), isMainFrame: frame !== null && frame === event.sender.mainFrame, url: frame?.url },
@@ -73,17 +80,36 @@ export function registerBridgeIpc(host: BridgeHost, isTrustedWindow: (contents: 
       throw new BridgeArgumentError(`subscribe: this window already holds ${subscriptions.size} subscriptions; unsubscribe one first`);
     }
     const subscription = nextSubscription++;
+    const window = new AckWindow(IPC_BATCH_WINDOW);
     const stop = host.subscribe(
       (batch) => {
         if (contents.isDestroyed()) return;
         const message: IpcBatchMessage = { subscription, batch };
+        window.sent();
         contents.send(IPC_BATCH_CHANNEL, message);
       },
       fromSeq as number | undefined,
+      { canSend: () => !contents.isDestroyed() && window.canSend() },
     );
-    subscriptions.set(subscription, stop);
+    windowsBySubscription.set(subscription, { contents, window });
+    subscriptions.set(subscription, () => {
+      windowsBySubscription.delete(subscription);
+      stop();
+    });
     return { subscription };
   });
+
+  // An acknowledgement is only taken from the window the subscription belongs to.
+  const onAck = (event: IpcMainEvent, subscription: unknown): void => {
+    try {
+      checkSender(event);
+    } catch {
+      return;
+    }
+    const held = typeof subscription === 'number' ? windowsBySubscription.get(subscription) : undefined;
+    if (held !== undefined && held.contents === event.sender) held.window.acknowledged();
+  };
+  ipcMain.on(IPC_BATCH_ACK_CHANNEL, onAck);
 
   ipcMain.handle(ipcChannel('unsubscribe'), (event, ...args: unknown[]): null => {
     checkSender(event);
@@ -99,6 +125,7 @@ export function registerBridgeIpc(host: BridgeHost, isTrustedWindow: (contents: 
   return {
     dispose: () => {
       for (const method of [...BRIDGE_METHODS, 'subscribe', 'unsubscribe'] as const) ipcMain.removeHandler(ipcChannel(method));
+      ipcMain.removeListener(IPC_BATCH_ACK_CHANNEL, onAck);
       for (const contents of [...subscriptionsByWindow.keys()]) endSubscriptions(contents);
     },
   };

@@ -60,7 +60,7 @@ async function start(): Promise<void> {
   const sendMenuCommand = (command: MenuCommand): void => {
     if (mainWindow !== undefined && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_MENU_CHANNEL, command);
   };
-  Menu.setApplicationMenu(buildApplicationMenu(sendMenuCommand));
+  Menu.setApplicationMenu(buildApplicationMenu(sendMenuCommand, app.isPackaged));
 
   mainWindow = createWindow();
   app.on('activate', () => {
@@ -100,6 +100,8 @@ function createWindow(): BrowserWindow {
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      // A packaged app opens no developer tools (no menu item, no shortcut, no API call).
+      devTools: !app.isPackaged,
     },
   });
   window.once('ready-to-show', () => window.show());

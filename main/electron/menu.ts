@@ -1,61 +1,9 @@
-/**
- * The application menu, macOS style (app menu first). Inspector commands are carried out by
- * the renderer, which owns the view state; the menu only tells the window which one was
- * chosen. Only commands that work are listed.
- */
-import { Menu, type MenuItemConstructorOptions } from 'electron';
+/** The application menu (its items: menu-template.ts). */
+import { Menu } from 'electron';
 import type { MenuCommand } from '../../app/bridge/protocol';
+import { menuTemplate } from './menu-template';
 
-export function buildApplicationMenu(send: (command: MenuCommand) => void): Menu {
-  const isMac = process.platform === 'darwin';
-  const command = (label: string, accelerator: string, name: MenuCommand): MenuItemConstructorOptions => ({
-    label,
-    accelerator,
-    click: () => send(name),
-  });
-  const template: MenuItemConstructorOptions[] = [
-    ...(isMac
-      ? [
-          {
-            label: 'XPC Inspector',
-            submenu: [
-              { role: 'about' },
-              { type: 'separator' },
-              { role: 'hide' },
-              { role: 'hideOthers' },
-              { role: 'unhide' },
-              { type: 'separator' },
-              { role: 'quit' },
-            ],
-          } satisfies MenuItemConstructorOptions,
-        ]
-      : []),
-    {
-      label: 'File',
-      submenu: [
-        command('Open Capture…', 'CmdOrCtrl+O', 'open-capture'),
-        command('Import Description Text…', 'CmdOrCtrl+Shift+O', 'open-description'),
-        ...(isMac ? [] : [{ type: 'separator' } satisfies MenuItemConstructorOptions, { role: 'quit' } satisfies MenuItemConstructorOptions]),
-      ],
-    },
-    {
-      label: 'Edit',
-      submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }],
-    },
-    {
-      label: 'Capture',
-      submenu: [
-        command('Clear', 'CmdOrCtrl+K', 'clear'),
-        command('Pause / Resume', 'CmdOrCtrl+P', 'toggle-pause'),
-        { type: 'separator' },
-        command('Filter…', 'CmdOrCtrl+F', 'focus-filter'),
-      ],
-    },
-    {
-      label: 'View',
-      submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }, { role: 'toggleDevTools' }],
-    },
-    { role: 'windowMenu' },
-  ];
-  return Menu.buildFromTemplate(template);
+/** `packaged`: a built app (app.isPackaged), which offers no developer tools. */
+export function buildApplicationMenu(send: (command: MenuCommand) => void, packaged: boolean): Menu {
+  return Menu.buildFromTemplate(menuTemplate({ isMac: process.platform === 'darwin', packaged, send }));
 }
