@@ -30,7 +30,7 @@ export function registerBroker(program: Command): void {
     .description('run the broker without a UI and write every event as a capture (NDJSON) to a file or stdout')
     .requiredOption('--jobs <dir>', 'directory of launchd job plists to run')
     .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory)")
-    .option('--capture <file>', 'write the capture to this new file (crash-safe journal) instead of stdout')
+    .option('--capture <file>', 'write the capture to this new file (crash-safe journal); - or none: stdout')
     .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .action(async (options: BrokerCliOptions) => {
       await checkJobsDirectory(options.jobs);
@@ -54,14 +54,18 @@ export function registerBroker(program: Command): void {
       }
       sink.append(early);
       const probes = broker.probeSocketPath !== undefined ? `, probe socket ${broker.probeSocketPath}` : '';
-      console.error(`xpc-inspector broker: socket ${broker.socketPath}${probes}, jobs ${options.jobs}, capture → ${options.capture ?? 'stdout'}`);
+      const toFile = options.capture !== undefined && options.capture !== STDOUT;
+      console.error(`xpc-inspector broker: socket ${broker.socketPath}${probes}, jobs ${options.jobs}, capture → ${toFile ? options.capture : 'stdout'}`);
       await untilSignalled();
       await broker.stop();
       detach();
       await sink.close();
-      console.error(`xpc-inspector broker: stopped${options.capture ? `; capture closed in ${options.capture}` : ''}`);
+      console.error(`xpc-inspector broker: stopped${toFile ? `; capture closed in ${options.capture}` : ''}`);
     });
 }
+
+/** `--capture -`: the capture goes to stdout, as without the option. */
+const STDOUT = '-';
 
 /** A mistyped --jobs is a usage error here, not a job-failed event in an empty capture. */
 async function checkJobsDirectory(dir: string): Promise<void> {
@@ -72,7 +76,7 @@ async function checkJobsDirectory(dir: string): Promise<void> {
 }
 
 function openSink(path: string | undefined, startedAtWallMs: number, source: CaptureSource): CaptureSink {
-  if (path !== undefined) {
+  if (path !== undefined && path !== STDOUT) {
     const journal = CaptureJournal.open({ path, startedAtWallMs, source });
     journal.onError((error) => {
       console.error(`xpc-inspector broker: ${error.message}`);
@@ -87,11 +91,19 @@ function openSink(path: string | undefined, startedAtWallMs: number, source: Cap
   return new CaptureStreamWriter(process.stdout, createCaptureHeader(startedAtWallMs, source));
 }
 
+/**
+ * Resolves at the first SIGINT/SIGTERM. The handlers stay installed: a second Ctrl-C while the
+ * broker stops and the capture is closed must not kill the process in the middle of a line.
+ */
 function untilSignalled(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+      if (stopping) {
+        console.error(`xpc-inspector broker: ${signal}: already stopping; the capture is being closed`);
+        return;
+      }
+      stopping = true;
       resolve(signal);
     };
     process.on('SIGINT', stop);

@@ -285,6 +285,52 @@ describe('xpc-inspector broker', () => {
     expect((await importCapture(path, { strict: true })).errors).toEqual([]);
   });
 
+  it('closes a capture on stdout (--capture -) with whole lines and its end line, however many signals arrive while it stops', async () => {
+    const jobs = join(dir, `flood-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(jobs);
+    const script = join(jobs, 'flood.mjs');
+    // Output events as fast as the job can print them, so the capture is being written when the signals come.
+    writeFileSync(script, "const line = 'x'.repeat(400); setInterval(() => { for (let i = 0; i < 200; i++) console.log(line); }, 1);\n");
+    writeFileSync(
+      join(jobs, 'com.example.flood.plist'),
+      `<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0"><dict>
+  <key>Label</key><string>com.example.flood</string>
+  <key>ProgramArguments</key><array><string>${process.execPath}</string><string>${script}</string></array>
+  <key>RunAtLoad</key><true/>
+</dict></plist>
+`,
+    );
+    const child = spawn(process.execPath, [bin, 'broker', '--jobs', jobs, '--socket', join(dir, `f${process.pid}.sock`), '--capture', '-'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolvePromise) => child.on('exit', (code) => resolvePromise(code)));
+    const deadline = Date.now() + 20_000;
+    while (!Buffer.concat(chunks).includes('"kind":"process-output"')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no output events:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGTERM');
+    for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM'] as const) {
+      await new Promise((r) => setTimeout(r, 5));
+      child.kill(signal);
+    }
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.endsWith('\n'), 'the last line is whole').toBe(true);
+    const lines = text.trimEnd().split('\n');
+    for (const line of lines) expect(() => JSON.parse(line), line.slice(0, 80)).not.toThrow();
+    expect(JSON.parse(lines.at(-1)!)).toEqual({ end: { events: lines.length - 2, lastSeq: lines.length - 2 } });
+    expect(stderr).toContain('already stopping');
+  });
+
   it('fails with a clear message when the jobs directory does not exist', async () => {
     const result = await run(['broker', '--jobs', join(dir, 'no-such-jobs'), '--socket', join(dir, 'x.sock')]);
     expect(result.code).toBe(1);
