@@ -30,8 +30,9 @@ export const DIRECTION_GLYPH: Readonly<Record<Direction, string>> = { out: '→'
 
 export function endpointName(model: InspectorModel, pid: number): string {
   if (pid === NONE) return '';
-  // 0 is what libxpc answers before it knows a connection's peer (the probe passes it on).
-  if (pid === 0) return 'peer (pid not known)';
+  // 0 is what libxpc answers before it knows a connection's peer (the probe passes it on);
+  // an imported description text names its one process 0.
+  if (pid === 0 && model.process(0) === undefined) return 'peer (pid not known)';
   return `${model.processName(pid)} (${pid})`;
 }
 
