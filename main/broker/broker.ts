@@ -18,6 +18,7 @@ import { ProcessLinks } from './process-link';
 import { ProbeIngest } from '../probe/ingest';
 import { ServiceRegistry } from './registry';
 import { Router } from './router';
+import { resolveSocketLimits, socketLimitOptions, type BrokerSocketLimits } from './socket-limits';
 
 export interface BrokerOptions extends Partial<BrokerTimings> {
   /** A launchd jobs directory (DIR/*.plist, LaunchAgents/, LaunchDaemons/, XPCServices/). */
@@ -30,6 +31,8 @@ export interface BrokerOptions extends Partial<BrokerTimings> {
   readonly env?: Readonly<Record<string, string>>;
   /** Bounds of the raw-frame store behind messageBytes(). */
   readonly messageStore?: Partial<MessageStoreLimits>;
+  /** Bounds on what processes on the socket can make the broker hold (docs/security.md). */
+  readonly socketLimits?: Partial<BrokerSocketLimits>;
   /** Where internal problems and protocol violations are logged (default console.warn). */
   readonly log?: (line: string) => void;
   /**
@@ -81,6 +84,7 @@ export class Broker {
       killGraceMs: options.killGraceMs ?? DEFAULT_TIMINGS.killGraceMs,
       checkInTimeoutMs: options.checkInTimeoutMs ?? DEFAULT_TIMINGS.checkInTimeoutMs,
       eventBodyCapBytes: options.eventBodyCapBytes ?? DEFAULT_TIMINGS.eventBodyCapBytes,
+      helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_TIMINGS.helloTimeoutMs,
     };
     const socketPath = options.socketPath ?? defaultSocketPath();
     const store = new MessageStore({ ...DEFAULT_MESSAGE_STORE_LIMITS, ...options.messageStore });
@@ -113,7 +117,8 @@ export class Broker {
     let server: UnixServer;
     try {
       // Message bodies are located in each frame, so the broker forwards them without re-encoding.
-      server = await listenUnix(socketPath, { onConnection: (link) => links.accept(link), log, locateEntry: 'body' });
+      const limits = socketLimitOptions(resolveSocketLimits(options.socketLimits));
+      server = await listenUnix(socketPath, { onConnection: (link) => links.accept(link), log, locateEntry: 'body', ...limits });
     } catch (error) {
       await lifecycle.stopAll();
       throw error;

@@ -24,6 +24,8 @@ export interface BrokerTimings {
   readonly checkInTimeoutMs: number;
   /** Message-sent events carry the payload when its frame is at most this many bytes. */
   readonly eventBodyCapBytes: number;
+  /** A connection that has not sent hello this long after connecting is closed. */
+  readonly helloTimeoutMs: number;
 }
 
 export const DEFAULT_TIMINGS: BrokerTimings = {
@@ -33,6 +35,7 @@ export const DEFAULT_TIMINGS: BrokerTimings = {
   killGraceMs: 3_000,
   checkInTimeoutMs: 15_000,
   eventBodyCapBytes: 64 * 1024,
+  helloTimeoutMs: 10_000,
 };
 
 /** Output buffered for one process beyond which the processes sending to it are paused. */

@@ -10,6 +10,7 @@ import type { IncomingMessage, MessageConnection } from '../transport/connection
 import { ProtocolViolation, type BrokerContext } from './context';
 import type { Lifecycle } from './lifecycle';
 import { executableOf } from './peer-identity';
+import { describePeer } from './socket-limits';
 import type { ProcessRecord } from './records';
 import type { Router } from './router';
 
@@ -29,6 +30,19 @@ export class ProcessLinks {
     let record: ProcessRecord | undefined;
     let dead = false;
     const from = `pid ${link.peer.pid}`;
+    // A socket that never says hello would otherwise hold a connection slot for ever.
+    const helloMs = this.ctx.timings.helloTimeoutMs;
+    let helloTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      helloTimer = undefined;
+      if (record !== undefined || dead || link.closed) return;
+      dead = true;
+      this.fatal(link, `${describePeer(link.peer)} did not say hello within ${helloMs} ms of connecting`);
+    }, helloMs);
+    helloTimer.unref();
+    const stopHelloTimer = (): void => {
+      if (helloTimer !== undefined) clearTimeout(helloTimer);
+      helloTimer = undefined;
+    };
     link.on('message', (m) => {
       if (dead || link.closed) return;
       const decoded = decodeProcessOp(m.value, from);
@@ -41,6 +55,7 @@ export class ProcessLinks {
       try {
         if (record === undefined) {
           if (op.op !== 'hello') throw new ProtocolViolation(`the first frame must be 'hello', got '${op.op}'`);
+          stopHelloTimer();
           record = this.hello(link, op);
           return;
         }
@@ -54,6 +69,7 @@ export class ProcessLinks {
       }
     });
     link.on('close', ({ reason, error }) => {
+      stopHelloTimer();
       if (error !== undefined) this.ctx.report(`connection of ${record?.label ?? from} closed: ${reason}`);
       if (record === undefined) return;
       try {

@@ -8,13 +8,17 @@
  *
  * Backpressure works both ways: `sendAsync` waits for the kernel buffer to drain, so a
  * sender awaiting it never buffers more than one frame past the socket's high-water mark;
- * `pause()` stops reading, so the kernel buffer fills and the peer's writes block.
+ * `pause()` stops reading, so the kernel buffer fills and the peer's writes block. With an
+ * outbound budget the connection does the same by itself for a peer that does not read what
+ * is sent to it, and closes it when that lasts (outbound-budget.ts).
  */
 import type { Socket } from 'node:net';
 import type { XpcValue } from '../../app/xpc/value';
 import { decodeXpcLocating, XpcDecodeError, type DecodeLimits, type VerbatimEntry } from '../../app/xpc/codec';
 import { DEFAULT_MESSAGE_FLAGS, encodeFrame, FRAME_HEADER_SIZE, FrameDecoder, FrameFlag, FrameStreamError, type Frame } from '../../app/xpc/frame';
 import { FrameBatch } from '../../app/xpc/frame-batch';
+import { OutboundGuard, type OutboundBudget } from './outbound-budget';
+import type { PartialFrameBudget } from './partial-frames';
 import type { PeerCredentials } from './peer-credentials';
 import { TypedEmitter } from './typed-emitter';
 
@@ -52,6 +56,12 @@ export interface MessageConnectionOptions {
   readonly decodeLimits?: Partial<DecodeLimits>;
   /** A root-dictionary key whose encoded bytes every incoming message reports as `located`. */
   readonly locateEntry?: string;
+  /** Bound on output queued for the peer (unbounded when absent). */
+  readonly outboundBudget?: OutboundBudget;
+  /** Shared bound on unfinished incoming frames across connections (none when absent). */
+  readonly partialFrames?: PartialFrameBudget;
+  /** How the peer is named where a bound acts, e.g. with its executable. Default: "pid 1234". */
+  readonly describePeer?: (peer: PeerCredentials) => string;
 }
 
 let lastConnectionId = 0;
@@ -93,10 +103,13 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   private deliveredOffset = 0;
   /** A bad header found while earlier frames of the same chunk still wait for delivery. */
   private pendingStreamError: FrameStreamError | undefined;
+  /** Paused by the owner (pause/resume). */
   private paused = false;
   private delivering = false;
   private closeInfo: ConnectionClose | undefined;
   private endingReason: string | undefined;
+  /** Set by abort(): the socket is destroyed and the close is reported when it has closed. */
+  private abortInfo: ConnectionClose | undefined;
   private socketError: Error | undefined;
   private drainWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private lastMessageId = 0n;
@@ -104,6 +117,10 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   /** Frames sent this tick, written together on the next tick. */
   private readonly outgoing = new FrameBatch();
   private flushScheduled = false;
+  private readonly outbound: OutboundGuard | undefined;
+  private readonly partialFrames: PartialFrameBudget | undefined;
+  private readonly describePeer: ((peer: PeerCredentials) => string) | undefined;
+  private peerNameCache: string | undefined;
 
   constructor(socket: Socket, peer: PeerCredentials, options: MessageConnectionOptions = {}) {
     super();
@@ -113,9 +130,23 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     this.decoder = new FrameDecoder(options.maxFrameBytes === undefined ? {} : { maxFrameBytes: options.maxFrameBytes });
     this.decodeLimits = options.decodeLimits;
     this.locateEntry = options.locateEntry;
+    this.partialFrames = options.partialFrames;
+    this.describePeer = options.describePeer;
+    this.outbound =
+      options.outboundBudget === undefined
+        ? undefined
+        : new OutboundGuard(options.outboundBudget, {
+            hold: () => this.socket.pause(),
+            release: () => this.resumeInput(),
+            close: (reason) => this.abort(reason),
+            peerName: () => this.peerName,
+          });
 
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.settleDrainWaiters());
+    socket.on('drain', () => {
+      this.settleDrainWaiters();
+      this.outbound?.drained();
+    });
     socket.on('error', (error: Error) => {
       this.socketError ??= error;
     });
@@ -125,6 +156,12 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   /** "pid 1234", for messages about this peer. */
   get peerLabel(): string {
     return `pid ${this.peer.pid}`;
+  }
+
+  /** The peer as named where a bound acts: "pid 1234 (/usr/bin/node)" with describePeer. */
+  get peerName(): string {
+    this.peerNameCache ??= this.describePeer?.(this.peer) ?? this.peerLabel;
+    return this.peerNameCache;
   }
 
   get closed(): boolean {
@@ -163,12 +200,16 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
    * the connection is closed) — the caller should then wait, e.g. by using sendAsync.
    */
   send(value: XpcValue | undefined, messageId: bigint, flags?: number, verbatim?: VerbatimEntry): boolean {
-    if (this.closeInfo || this.endingReason !== undefined) return false;
+    if (this.closeInfo || this.endingReason !== undefined || this.abortInfo) return false;
     if (value === undefined) this.outgoing.addEncoded(encodeFrame({ flags: flags ?? FrameFlag.ALWAYS_SET, messageId, body: new Uint8Array(0) }));
     else this.outgoing.add(value, messageId, flags ?? DEFAULT_MESSAGE_FLAGS, verbatim);
     // Frames sent in one turn of the event loop (all the chunks read from every socket in it)
     // leave in one write instead of one syscall each.
-    if (this.socket.writableLength + this.outgoing.pendingBytes >= this.socket.writableHighWaterMark) return this.flush();
+    if (this.socket.writableLength + this.outgoing.pendingBytes >= this.socket.writableHighWaterMark) {
+      const ok = this.flush();
+      this.outbound?.queued(this.bufferedBytes);
+      return ok && !this.abortInfo;
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -217,15 +258,41 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   resume(): void {
     if (!this.paused || this.closeInfo) return;
     this.paused = false;
+    this.resumeInput();
+  }
+
+  /** Whether input is held, by the owner or because the peer is not reading its output. */
+  private get inputHeld(): boolean {
+    return this.paused || (this.outbound?.holding ?? false);
+  }
+
+  private resumeInput(): void {
+    if (this.inputHeld || this.closeInfo) return;
     this.deliverPending();
     // Delivery may have closed or re-paused the connection.
-    if (!this.paused && !this.closeInfo) this.socket.resume();
+    if (!this.inputHeld && !this.closeInfo) this.socket.resume();
   }
 
   /** Closes at once, dropping anything still buffered in either direction. */
   close(reason: string, error?: Error): void {
     if (this.closeInfo) return;
-    this.finish(reason, error);
+    if (this.abortInfo) this.finish(this.abortInfo.reason, this.abortInfo.error);
+    else this.finish(reason, error);
+    this.socket.destroy();
+  }
+
+  /**
+   * Drops everything buffered and destroys the socket now, but reports the close (the `close`
+   * event) only once the socket has closed: a bound acting inside a caller's send must not run
+   * the close handlers in the middle of that caller's work.
+   */
+  private abort(reason: string): void {
+    if (this.closeInfo || this.abortInfo) return;
+    this.abortInfo = { reason, error: new Error(reason) };
+    this.outbound?.stop();
+    this.outgoing.clear();
+    this.pending = [];
+    this.pendingHead = 0;
     this.socket.destroy();
   }
 
@@ -254,6 +321,8 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   private finish(reason: string, error?: Error): void {
     if (this.closeInfo) return;
     this.closeInfo = error ? { reason, error } : { reason };
+    this.outbound?.stop();
+    this.partialFrames?.release(this);
     this.pending = [];
     this.pendingHead = 0;
     this.outgoing.clear();
@@ -263,6 +332,10 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
 
   private onSocketClose(): void {
     if (this.closeInfo) return;
+    if (this.abortInfo) {
+      this.finish(this.abortInfo.reason, this.abortInfo.error);
+      return;
+    }
     if (this.socketError) {
       this.finish(`socket error: ${this.socketError.message}`, this.socketError);
       return;
@@ -278,7 +351,7 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closeInfo || this.pendingStreamError) return;
+    if (this.closeInfo || this.abortInfo || this.pendingStreamError) return;
     let frames: readonly Frame[];
     try {
       frames = this.decoder.push(chunk);
@@ -291,6 +364,9 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
       this.pendingStreamError = error;
       frames = error.frames;
     }
+    // May close this connection, or others holding more, when all unfinished frames together are too much.
+    this.partialFrames?.update(this, this.decoder.bufferedBytes);
+    if (this.closeInfo) return;
     for (const frame of frames) this.pending.push(frame);
     this.deliverPending();
   }
@@ -300,7 +376,7 @@ export class MessageConnection extends TypedEmitter<MessageConnectionEvents> {
     if (this.delivering) return;
     this.delivering = true;
     try {
-      while (!this.paused && !this.closeInfo && this.pendingHead < this.pending.length) {
+      while (!this.inputHeld && !this.closeInfo && !this.abortInfo && this.pendingHead < this.pending.length) {
         const frame = this.pending[this.pendingHead]!;
         this.pendingHead += 1;
         this.deliver(frame);

@@ -18,5 +18,7 @@ export {
   type MessageConnectionEvents,
   type MessageConnectionOptions,
 } from './connection';
+export { type OutboundBudget } from './outbound-budget';
+export { PartialFrameBudget, type PartialFrameHolder } from './partial-frames';
 export { connectUnix, listenUnix, type ConnectOptions, type UnixServer, type UnixServerOptions } from './server';
 export { TypedEmitter, type Listener } from './typed-emitter';

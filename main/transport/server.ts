@@ -9,6 +9,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { MessageConnection, type MessageConnectionOptions } from './connection';
+import { PartialFrameBudget } from './partial-frames';
 import { getPeerCredentials, type PeerCredentials } from './peer-credentials';
 import { peerUidRefusal } from './peer-policy';
 import { checkSocketPathLength, currentUid, ensurePrivateDirectory } from './socket-dir';
@@ -23,6 +24,10 @@ export interface UnixServerOptions extends MessageConnectionOptions {
   readonly allowRootPeers?: boolean;
   /** Where refusals and abnormal connection closes are reported. Default: console.warn. */
   readonly log?: (line: string) => void;
+  /** Connections open at once; a connection past it is closed as soon as it is accepted. Default: no cap. */
+  readonly maxConnections?: number;
+  /** Unfinished incoming frames of all connections together; past it the largest holders are closed. Default: no bound. */
+  readonly partialFramesLimitBytes?: number;
 }
 
 export interface UnixServer {
@@ -43,6 +48,10 @@ export async function listenUnix(path: string, options: UnixServerOptions): Prom
   const log = options.log ?? defaultLog;
   const policy = { ownUid: currentUid(), allowRoot: options.allowRootPeers ?? false };
   const connections = new Set<MessageConnection>();
+  const maxConnections = options.maxConnections ?? Infinity;
+  const partialFrames = options.partialFramesLimitBytes === undefined ? undefined : new PartialFrameBudget(options.partialFramesLimitBytes);
+  const connectionOptions: MessageConnectionOptions = partialFrames === undefined ? options : { ...options, partialFrames };
+  const name = (peer: PeerCredentials): string => options.describePeer?.(peer) ?? `pid ${peer.pid}`;
 
   const accept = (socket: Socket): void => {
     // Until a MessageConnection owns the socket, an error must not become an uncaught exception.
@@ -61,11 +70,17 @@ export async function listenUnix(path: string, options: UnixServerOptions): Prom
       socket.destroy();
       return;
     }
-    const conn = new MessageConnection(socket, peer, options);
+    if (connections.size >= maxConnections) {
+      // Existing connections are unaffected; the newcomer learns nothing but the close.
+      log(`refused a connection on ${path} from ${name(peer)}: ${connections.size} connections are open, the most allowed (maxConnections)`);
+      socket.destroy();
+      return;
+    }
+    const conn = new MessageConnection(socket, peer, connectionOptions);
     connections.add(conn);
     conn.on('close', ({ reason, error }) => {
       connections.delete(conn);
-      if (error) log(`closed connection ${conn.id} (${conn.peerLabel}, uid ${peer.uid}): ${reason}`);
+      if (error) log(`closed connection ${conn.id} (${conn.peerName}, uid ${peer.uid}): ${reason}`);
     });
     try {
       options.onConnection(conn);

@@ -9,6 +9,7 @@ export {
   type KeepAliveConditions,
   type LaunchdProcessType,
 } from './job';
+export { BinaryPlistError, DEFAULT_BINARY_PLIST_LIMITS, parseBinaryPlist, type BinaryPlistLimits } from './binary-plist';
 export { JOB_FOLDERS, loadJobsFromDirectory } from './load-jobs';
 export {
   BROKER_NODE_PROGRAM,

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, buildBinary, type PlistValue } from 'plist';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { arrayObject, asciiObject, assembleBinaryPlist, dictObject, type RawObject } from './bplist-test-writer';
 import { formatJobWarning, type Job, type JobLoadResult } from './job';
 import { loadJobsFromDirectory } from './load-jobs';
 import { parseJobPlist } from './parse-job';
@@ -299,7 +300,23 @@ describe('broken files', () => {
   it('refuses a file above the size limit without parsing it', async () => {
     const file = writeText('a.plist', ' '.repeat(MAX_PLIST_BYTES + 1));
     const [failure] = (await loadJobsFromDirectory(dir)).failures;
-    expect(failure?.error).toBe(`${file}: file is ${MAX_PLIST_BYTES + 1} bytes; job plists are limited to ${MAX_PLIST_BYTES} bytes`);
+    expect(failure?.error).toBe(`${file}: file is ${MAX_PLIST_BYTES + 1} bytes; job plists are limited to ${MAX_PLIST_BYTES} bytes (refused without reading it)`);
+  });
+
+  it('refuses a 1.9 GiB (sparse) plist by its size from stat, without reading it into memory', async () => {
+    writePlist('good.plist', GOOD);
+    const file = writeText('huge.plist', '');
+    const size = Math.floor(1.9 * 2 ** 30);
+    truncateSync(file, size); // sparse: no disk used
+    const peakBefore = process.resourceUsage().maxRSS; // KiB
+    const started = performance.now();
+    const result = await loadJobsFromDirectory(dir);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect((process.resourceUsage().maxRSS - peakBefore) * 1024).toBeLessThan(200 * 2 ** 20);
+    expect(result.jobs.map((j) => j.label)).toEqual(['com.example.good']);
+    expect(result.failures).toEqual([
+      { file, error: `${file}: file is ${size} bytes; job plists are limited to ${MAX_PLIST_BYTES} bytes (refused without reading it)` },
+    ]);
   });
 
   it('fails a corrupt binary plist alone', async () => {
@@ -308,6 +325,49 @@ describe('broken files', () => {
     const result = await loadJobsFromDirectory(dir);
     expect(result.jobs).toHaveLength(1);
     expect(result.failures[0]?.error).toMatch(new RegExp(`^${escapeRegExp(file)}: malformed binary plist: `));
+  });
+
+  it('fails a tiny binary plist whose shared references expand exponentially, alone and quickly', async () => {
+    writePlist('LaunchAgents/good.plist', GOOD);
+    // { Label: "com.example.bomb", ProgramArguments: 14 × 14 × … (12 levels) × "x" }
+    const objects: RawObject[] = [dictObject([[1, 2], [3, 16]]), asciiObject('Label'), asciiObject('com.example.bomb'), asciiObject('ProgramArguments'), asciiObject('x')];
+    for (let level = 1; level <= 12; level++) objects.push(arrayObject(Array.from({ length: 14 }, () => objects.length - 1)));
+    const file = writeText('LaunchAgents/bomb.plist', assembleBinaryPlist(objects));
+    expect(objects.length).toBe(17);
+    const started = performance.now();
+    const result = await loadJobsFromDirectory(dir);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(result.jobs.map((j) => j.label)).toEqual(['com.example.good']);
+    expect(result.failures).toEqual([
+      { file, error: `${file}: binary plist refused: expands to more than 100000 values (shared references count once per use); job plists are limited to that` },
+    ]);
+  });
+
+  it('refuses XML nested deeper than 64 containers at once, instead of recursing until the stack overflows', async () => {
+    writePlist('good.plist', GOOD);
+    const levels = 60_000; // 900 kB, under the size limit
+    const file = writeText('deep.plist', `<?xml version="1.0"?><plist>${'<array>'.repeat(levels)}${'</array>'.repeat(levels)}</plist>`);
+    const started = performance.now();
+    const result = await loadJobsFromDirectory(dir);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(result.jobs.map((j) => j.label)).toEqual(['com.example.good']);
+    expect(result.failures).toEqual([{ file, error: `${file}: plist refused: nests deeper than 64 levels; job plists are limited to that` }]);
+  });
+
+  it('accepts XML nested exactly 64 containers deep', async () => {
+    const nested = '<array>'.repeat(62) + '<string>x</string>' + '</array>'.repeat(62);
+    writeText('a.plist', `<?xml version="1.0"?><plist><dict><key>Label</key><string>deep</string><key>Program</key><string>/bin/true</string><key>Deep</key><array>${nested}</array></dict></plist>`);
+    const result = await loadJobsFromDirectory(dir);
+    expect(result.failures).toEqual([]);
+    expect(result.jobs.map((j) => j.label)).toEqual(['deep']);
+  });
+
+  it('fails a binary plist that contains itself, alone, naming the file and the cycle', async () => {
+    writePlist('good.plist', GOOD);
+    const file = writeText('loop.plist', assembleBinaryPlist([dictObject([[1, 2], [3, 0]]), asciiObject('Label'), asciiObject('loop'), asciiObject('KeepAlive')]));
+    const result = await loadJobsFromDirectory(dir);
+    expect(result.jobs.map((j) => j.label)).toEqual(['com.example.good']);
+    expect(result.failures).toEqual([{ file, error: `${file}: malformed binary plist: object 0 contains itself (a reference cycle)` }]);
   });
 
   it('reports a jobs directory that does not exist', async () => {

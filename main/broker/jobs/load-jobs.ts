@@ -6,12 +6,13 @@
  * Each file stands alone: a broken file or job is reported and the rest still load. Files are taken
  * in that folder order, by name within a folder, so "the later job" of a conflict is well defined.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServiceKind } from '../../../app/events/schema';
 import type { Job, JobLoadFailure, JobLoadResult, JobLoadWarning } from './job';
 import { interpretJobPlist } from './parse-job';
-import { readPlistBytes } from './read-plist';
+import { readFileAtMost, type BoundedRead } from './read-bounded-file';
+import { MAX_PLIST_BYTES, readPlistBytes } from './read-plist';
 
 interface JobFolder {
   /** Relative to the jobs directory; '' is the directory itself. */
@@ -48,14 +49,15 @@ export async function loadJobsFromDirectory(dir: string): Promise<JobLoadResult>
     else for (const file of listed.files) files.push({ file, kind });
   }
 
-  const contents = await Promise.all(files.map(({ file }) => readFile(file).then((bytes) => ({ bytes }), (e: unknown) => ({ error: errorText(e) }))));
+  // The size is checked with fstat before reading: an oversized file is refused unread.
+  const contents = await Promise.all(files.map(({ file }) => readFileAtMost(file, MAX_PLIST_BYTES)));
   const claims = new ClaimRegistry();
 
   files.forEach(({ file, kind }, i) => {
     const content = contents[i];
     if (content === undefined) return;
-    if ('error' in content) {
-      failures.push({ file, error: `${file}: cannot read: ${content.error}` });
+    if (content.kind !== 'read') {
+      failures.push({ file, error: `${file}: ${unreadable(content)}` });
       return;
     }
     const read = readPlistBytes(content.bytes);
@@ -75,6 +77,17 @@ export async function loadJobsFromDirectory(dir: string): Promise<JobLoadResult>
     }
   });
   return { jobs, failures, warnings };
+}
+
+function unreadable(content: Exclude<BoundedRead, { kind: 'read' }>): string {
+  switch (content.kind) {
+    case 'too-large':
+      return `file is ${content.size} bytes; job plists are limited to ${MAX_PLIST_BYTES} bytes (refused without reading it)`;
+    case 'not-a-file':
+      return 'not a regular file; refused without reading it';
+    case 'error':
+      return `cannot read: ${content.message}`;
+  }
 }
 
 /** The plist files of one folder, sorted by name; a missing optional folder is simply empty. */

@@ -2,7 +2,8 @@
  * Turns the bytes of a plist file into a value, or into one error message that says where the
  * document is broken. XML, binary (bplist00) and the old ASCII format are accepted, as launchd does.
  */
-import { parse, parseBinary, type PlistValue } from 'plist';
+import { parse, type PlistValue } from 'plist';
+import { BinaryPlistError, DEFAULT_BINARY_PLIST_LIMITS, parseBinaryPlist } from './binary-plist';
 
 export type PlistReadResult = { readonly ok: true; readonly value: PlistValue } | { readonly ok: false; readonly error: string };
 
@@ -17,8 +18,9 @@ export function readPlistBytes(bytes: Uint8Array): PlistReadResult {
   }
   if (startsWithAscii(bytes, BINARY_MAGIC)) {
     try {
-      return { ok: true, value: parseBinary(bytes) };
+      return { ok: true, value: parseBinaryPlist(bytes) };
     } catch (e) {
+      if (e instanceof BinaryPlistError && e.overLimit) return { ok: false, error: `binary plist refused: ${e.message}` };
       return { ok: false, error: `malformed binary plist: ${errorText(e)}` };
     }
   }
@@ -33,6 +35,8 @@ export function readPlistBytes(bytes: Uint8Array): PlistReadResult {
 
 export function readPlistText(text: string): PlistReadResult {
   if (text.trim() === '') return { ok: false, error: 'malformed plist: the file is empty' };
+  const tooDeep = xmlNestingBeyond(text, DEFAULT_BINARY_PLIST_LIMITS.maxDepth);
+  if (tooDeep !== undefined) return { ok: false, error: `plist refused: ${tooDeep}` };
   const diagnostics: XmlDiagnostic[] = [];
   let value: PlistValue;
   try {
@@ -46,6 +50,23 @@ export function readPlistText(text: string): PlistReadResult {
   const error = diagnostics.find((d) => d.level !== 'warning');
   if (error) return { ok: false, error: `malformed XML: ${formatDiagnostic(error)}` };
   return { ok: true, value };
+}
+
+const CONTAINER_TAG = /<(\/?)(array|dict)\s*(\/?)>/g;
+
+/**
+ * The XML parser recurses once per nested element, so a megabyte of <array> overflows the stack
+ * after seconds of work; counting container tags first refuses such a file at once. (A tag inside
+ * a comment or CDATA counts too, which can only err towards refusing a contrived file.)
+ */
+function xmlNestingBeyond(text: string, maxDepth: number): string | undefined {
+  let depth = 0;
+  for (const [, closing, , selfClosing] of text.matchAll(CONTAINER_TAG)) {
+    if (selfClosing) continue;
+    depth += closing ? -1 : 1;
+    if (depth > maxDepth) return `nests deeper than ${maxDepth} levels; job plists are limited to that`;
+  }
+  return undefined;
 }
 
 interface XmlDiagnostic {
