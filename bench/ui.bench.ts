@@ -182,7 +182,8 @@ async function runLive(): Promise<LiveResult> {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
     await page.addInitScript({ content: FRAME_PROBE });
-    await page.goto(mode.url);
+    await page.goto(mode.launchUrl());
+    await page.waitForURL(mode.origin);
     await page.getByTestId('status-bar').waitFor();
     await page.waitForTimeout(1500);
     await takeFrames(page);

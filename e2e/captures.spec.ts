@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { createCaptureHeader, endLine, eventLine, headerLine } from '../app/capture/format';
 import { sampleEvents } from '../main/capture/sample-events';
-import { expect, serveInspector, test } from './fixtures';
+import { expect, openInspector, serveInspector, test } from './fixtures';
 
 /** Opens a file through the toolbar's Open menu and the page's file chooser. */
 async function openThroughMenu(page: Page, item: 'open-capture' | 'open-description', file: string): Promise<void> {
@@ -171,7 +171,7 @@ test('a journal left by a killed run is offered on start and reopens read-only',
     },
   });
   try {
-    await page.goto(served.url);
+    await openInspector(page, served);
     const notice = page.getByTestId('interrupted-notice');
     await expect(notice).toBeVisible();
     await expect(notice).toContainText('capture-2026-11-22T09-30-00.ndjson');

@@ -1,7 +1,7 @@
 /**
  * The browser-mode fixture: each test gets its own `xpc-inspector serve` (the built CLI, so the
  * real command line is under test) on the demo jobs, with a private broker socket and a free
- * port, and a page already opened on the printed URL.
+ * port, and a page already signed in through the printed one-time launch URL.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,8 +14,10 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'xpc-inspector.mjs');
 
 export interface ServedInspector {
-  /** http://127.0.0.1:PORT/?token=… */
-  readonly url: string;
+  /** http://127.0.0.1:PORT/launch?secret=… — lets one browser in, once. */
+  readonly launchUrl: string;
+  /** http://127.0.0.1:PORT/ — where a signed-in page ends up. */
+  readonly origin: string;
   /** Everything the serve process printed so far. */
   output(): string;
 }
@@ -25,7 +27,7 @@ export interface ServeOptions {
   readonly prepareCaptures?: (capturesDir: string) => void;
 }
 
-/** Starts `xpc-inspector serve --no-open --port 0` and resolves with the URL it prints. */
+/** Starts `xpc-inspector serve --no-open --port 0` and resolves with the launch URL it prints. */
 export async function serveInspector(extraArgs: readonly string[] = [], options: ServeOptions = {}): Promise<{ served: ServedInspector; stop(): Promise<void> }> {
   for (const built of ['out/main/cli.mjs', 'out/renderer/index.html']) {
     if (!existsSync(join(root, built))) throw new Error(`${built} is missing: run \`npm run build\` before the e2e tests`);
@@ -47,7 +49,7 @@ export async function serveInspector(extraArgs: readonly string[] = [], options:
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`xpc-inspector serve printed no URL within 20 s:\n${output}`)), 20_000);
     const check = (): void => {
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(output);
+      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/launch\?secret=[\w-]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -61,7 +63,7 @@ export async function serveInspector(extraArgs: readonly string[] = [], options:
   });
 
   return {
-    served: { url, output: () => output },
+    served: { launchUrl: url, origin: `${new URL(url).origin}/`, output: () => output },
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -88,10 +90,16 @@ export const test = base.extend<{ inspector: ServedInspector; app: Page }>({
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
     });
-    await page.goto(inspector.url);
+    await openInspector(page, inspector);
     await use(page);
     expect(errors, 'errors in the page').toEqual([]);
   },
 });
+
+/** Opens the launch URL and waits for the page it moves on to (the URL without the secret). */
+export async function openInspector(page: Page, inspector: ServedInspector): Promise<void> {
+  await page.goto(inspector.launchUrl);
+  await page.waitForURL(inspector.origin);
+}
 
 export { expect };

@@ -3,7 +3,7 @@
  * broker, real service processes, the demo traffic generator), the built UI in Chromium.
  */
 import type { Locator, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, openInspector, test } from './fixtures';
 
 /** The number a metric shows ("1,234" → 1234). */
 async function metricValue(card: Locator, caption: string): Promise<number> {
@@ -106,11 +106,26 @@ test('pausing holds the stream and resuming delivers what was held', async ({ ap
   await expect.poll(() => matchCount(app), { timeout: 10_000 }).not.toBe(frozen);
 });
 
-test('the page is refused without its token', async ({ page, inspector }) => {
-  const url = new URL(inspector.url);
-  url.searchParams.delete('token');
-  const response = await page.goto(url.toString());
-  expect(response?.status()).toBe(401);
-  const csp = (await page.request.get(inspector.url)).headers()['content-security-policy'];
+test('the page needs a session: the launch URL works once and leaves no secret in the address bar or history', async ({ page, inspector }) => {
+  expect((await page.goto(inspector.origin))?.status()).toBe(401);
+  const entriesBefore = await page.evaluate(() => history.length);
+  await openInspector(page, inspector);
+  expect(page.url()).toBe(inspector.origin);
+  await expect(page.getByTestId('message-row').first()).toBeVisible();
+  const secret = new URL(inspector.launchUrl).searchParams.get('secret')!;
+  // The page replaced the launch URL's history entry: one entry for both.
+  expect(await page.evaluate(() => history.length)).toBe(entriesBefore + 1);
+  const cookies = await page.context().cookies();
+  expect(cookies).toEqual([expect.objectContaining({ name: `xpci-session-${new URL(inspector.origin).port}`, httpOnly: true, sameSite: 'Strict' })]);
+  expect(cookies[0]!.value).not.toBe(secret);
+  expect(await page.evaluate(() => document.cookie)).toBe('');
+  const csp = (await page.request.get(inspector.origin)).headers()['content-security-policy'];
   expect(csp).toContain("script-src 'self'");
+  // Back from the page does not return to a URL with the secret in it.
+  await page.goBack();
+  expect(page.url()).not.toContain(secret);
+  // Used once, the launch URL is refused, even to this browser.
+  const again = await page.context().newPage();
+  await again.context().clearCookies();
+  expect((await again.goto(inspector.launchUrl))?.status()).toBe(401);
 });

@@ -1,6 +1,7 @@
 /**
  * InspectorBridge over browser mode's WebSocket (the protocol is app/bridge/protocol). The
- * page's token comes from its own URL (?token=…, printed by `xpc-inspector serve`).
+ * browser authenticates the socket with the page's HttpOnly session cookie; no secret is in
+ * any URL the page builds.
  *
  * If the socket drops, calls in flight fail with the reason, and the client reconnects with a
  * growing delay; live subscriptions resume from the seq after the last one they received, so
@@ -61,7 +62,7 @@ interface LocalSubscription {
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000];
 
 export interface WebSocketBridgeOptions {
-  /** ws://host:port/bridge?token=… */
+  /** ws://host:port/bridge */
   readonly url: string;
   /** Reported when the connection drops or comes back. */
   readonly onStatus?: (status: 'open' | 'closed', detail: string) => void;
@@ -237,7 +238,7 @@ export class WebSocketBridge implements InspectorBridge {
         const reason = `the connection to the inspector closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`;
         this.opened = undefined;
         this.socket = undefined;
-        if (!isOpen) reject(new Error(`cannot connect to the inspector at ${this.options.url.replace(/token=[^&]*/, 'token=…')}`));
+        if (!isOpen) reject(new Error(`cannot connect to the inspector at ${this.options.url} (if the server was restarted, open its new launch URL)`));
         this.dropConnection(reason);
       };
     });
@@ -284,12 +285,8 @@ export class WebSocketBridge implements InspectorBridge {
   }
 }
 
-/** The bridge URL for a page served by `xpc-inspector serve`, or an error saying what is missing. */
-export function bridgeUrlFromLocation(location: { protocol: string; host: string; search: string }): string {
-  const token = new URLSearchParams(location.search).get('token');
-  if (token === null || token === '') {
-    throw new Error('this page was opened without its token; open the URL printed by `xpc-inspector serve` (it ends in ?token=…)');
-  }
+/** The bridge URL for a page served by `xpc-inspector serve` (the session cookie goes with it). */
+export function bridgeUrlFromLocation(location: { protocol: string; host: string }): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${scheme}//${location.host}${BRIDGE_SOCKET_PATH}?token=${encodeURIComponent(token)}`;
+  return `${scheme}//${location.host}${BRIDGE_SOCKET_PATH}`;
 }

@@ -1,7 +1,8 @@
 /**
  * Browser mode's side of file transfers (the desktop app's preload has dialogs instead): the
  * page's file chooser, the upload of a chosen file to the server (an HTTP POST the browser
- * streams from disk, with the page's token), and the start of a one-time export download.
+ * streams from disk; the session cookie authenticates it), and the start of a one-time export
+ * download.
  */
 import type { CaptureFileFormat, ExportOutcome } from '../app/bridge/contract';
 import { UPLOAD_PATH, type UploadResult } from '../app/bridge/protocol';
@@ -30,18 +31,18 @@ export function chooseLocalFile(format: CaptureFileFormat): Promise<File | undef
   });
 }
 
-/** The server's base URL and token, from the bridge URL (ws://host/bridge?token=…). */
-function serverOf(bridgeUrl: string): { origin: string; token: string } {
+/** The server's base URL, from the bridge URL (ws://host/bridge). */
+function serverOf(bridgeUrl: string): { origin: string } {
   const url = new URL(bridgeUrl);
-  return { origin: `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}`, token: url.searchParams.get('token') ?? '' };
+  return { origin: `${url.protocol === 'wss:' ? 'https:' : 'http:'}//${url.host}` };
 }
 
 export async function uploadFile(bridgeUrl: string, file: File): Promise<UploadResult> {
-  const { origin, token } = serverOf(bridgeUrl);
-  const url = `${origin}${UPLOAD_PATH}?token=${encodeURIComponent(token)}&name=${encodeURIComponent(file.name)}`;
+  const { origin } = serverOf(bridgeUrl);
+  const url = `${origin}${UPLOAD_PATH}?name=${encodeURIComponent(file.name)}`;
   let response: Response;
   try {
-    response = await fetch(url, { method: 'POST', body: file, headers: { 'Content-Type': 'application/octet-stream' } });
+    response = await fetch(url, { method: 'POST', body: file, credentials: 'same-origin', headers: { 'Content-Type': 'application/octet-stream' } });
   } catch (error) {
     throw new Error(`uploading ${file.name} failed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -120,7 +120,7 @@ export interface TableExportRequest {
 export type ExportOutcome =
   /** The desktop app wrote the file where the user chose. */
   | { readonly status: 'saved'; readonly path: string; readonly bytes: number }
-  /** Browser mode: the file is served once at `url` (the page's token still required); the bridge starts the download. */
+  /** Browser mode: the file is served once at `url` (the session cookie still required); the bridge starts the download. */
   | { readonly status: 'download'; readonly url: string; readonly fileName: string }
   | { readonly status: 'cancelled' };
 

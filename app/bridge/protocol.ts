@@ -50,11 +50,11 @@ export interface SubscribeResult {
 /** Largest request a page may send (a composer payload of 1 Mi characters fits with escapes). */
 export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
-/** The WebSocket path of browser mode; the token travels as `?token=`. */
+/** The WebSocket path of browser mode; the browser's session cookie authenticates it. */
 export const BRIDGE_SOCKET_PATH = '/bridge';
 
 /**
- * Browser mode's file upload: POST the file's bytes to this path with `?token=…&name=FILE`;
+ * Browser mode's file upload: POST the file's bytes to this path with `?name=FILE` (and the session cookie);
  * the answer is UploadResult JSON, whose `file` goes into OpenCaptureRequest.file.
  */
 export const UPLOAD_PATH = '/upload';
@@ -67,7 +67,7 @@ export interface UploadResult {
   readonly bytes: number;
 }
 
-/** Browser mode's one-time downloads of exports: `/download/ID?token=…`. */
+/** Browser mode's one-time downloads of exports: `/download/ID`, a random id, with the session cookie. */
 export const DOWNLOAD_PATH_PREFIX = '/download/';
 /** Largest text one appendTableExport call carries (well under MAX_REQUEST_BYTES once escaped). */
 export const MAX_TABLE_CHUNK_CHARS = 1024 * 1024;

@@ -1,7 +1,8 @@
 /**
  * CSV (RFC 4180) of a table: a header record of column titles, then one record per row. Records
  * end with CRLF; a field is quoted when it holds a comma, a double quote, CR or LF, and quotes
- * inside it are doubled. Everything else is written as is.
+ * inside it are doubled. A text field a spreadsheet would read as a formula (starting with
+ * = + - @, tab or CR) gets a leading ' so opening an export cannot run what a peer sent.
  */
 
 export type CsvCell = string | number | boolean | null | undefined;
@@ -12,11 +13,20 @@ export interface CsvColumn<R> {
 }
 
 const NEEDS_QUOTES = /[",\r\n]/;
+/** What spreadsheets treat as the start of a formula (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Plain numbers such as -12.5 stay numbers; they cannot carry a formula. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/** Text that would start a formula, prefixed with ' so spreadsheets show it as text. */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
 
 /** One field: null and undefined are empty, numbers and booleans as JS prints them. */
 export function csvField(cell: CsvCell): string {
   if (cell === null || cell === undefined) return '';
-  const text = typeof cell === 'string' ? cell : String(cell);
+  const text = typeof cell === 'string' ? neutraliseFormula(cell) : String(cell);
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

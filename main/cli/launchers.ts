@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { writeLaunchPage, type LaunchPage } from './launch-page';
 
 /**
  * The Electron executable, or undefined with the reason it is unusable. require('electron')
@@ -41,26 +42,40 @@ export function findChromium(): string | undefined {
   return candidates.find(isExecutable);
 }
 
-/** Opens `url` as a standalone app window; the process lives as long as the window. */
-export function launchChromiumApp(chromium: string, url: string): ChildProcess {
-  // A fresh profile makes this a new Chromium process even when Chromium is already running.
+/**
+ * Opens a one-time launch URL as a standalone app window; the process lives as long as the
+ * window. The URL reaches Chromium through a private launch page, never through its argv.
+ */
+export function launchChromiumApp(chromium: string, launchUrl: string): ChildProcess {
+  // A fresh profile makes this a new Chromium process even when Chromium is already running,
+  // and keeps the session cookie out of the user's everyday profile.
   const profile = mkdtempSync(join(tmpdir(), 'xpc-inspector-chromium-'));
-  const args = [`--app=${url}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--window-size=1440,900'];
+  const page = writeLaunchPage(launchUrl);
+  const args = [`--app=${page.fileUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--no-default-browser-check', '--window-size=1440,900'];
   // Chromium refuses to run as root with its sandbox on.
   if (process.getuid?.() === 0) args.push('--no-sandbox');
   const child = spawn(chromium, args, { stdio: 'ignore' });
-  child.on('exit', () => rmSync(profile, { recursive: true, force: true }));
+  const cleanUp = (): void => {
+    page.remove();
+    rmSync(profile, { recursive: true, force: true });
+  };
+  child.on('exit', cleanUp);
+  child.on('error', cleanUp);
   return child;
 }
 
-/** Opens `url` in the default browser; false when there is no opener to run. */
-export function openInDefaultBrowser(url: string): boolean {
+/**
+ * Opens a one-time launch URL in the default browser through a private launch page; the page
+ * (undefined when there is no opener to run) is for the caller to remove when it stops.
+ */
+export function openInDefaultBrowser(launchUrl: string): LaunchPage | undefined {
   const opener = process.platform === 'darwin' ? '/usr/bin/open' : findOnPath('xdg-open');
-  if (opener === undefined || !isExecutable(opener)) return false;
-  const child = spawn(opener, [url], { stdio: 'ignore', detached: true });
+  if (opener === undefined || !isExecutable(opener)) return undefined;
+  const page = writeLaunchPage(launchUrl);
+  const child = spawn(opener, [page.fileUrl], { stdio: 'ignore', detached: true });
   child.on('error', () => undefined);
   child.unref();
-  return true;
+  return page;
 }
 
 function findOnPath(name: string): string | undefined {

@@ -16,11 +16,19 @@ import { startTestServer } from './test-server';
 type Served = Awaited<ReturnType<typeof startTestServer>>;
 let served: Served;
 
-const BrowserLikeWebSocket = WebSocket as unknown as new (url: string) => globalThis.WebSocket;
+/** The ws package standing in for the browser's WebSocket, sending the page's cookie as a browser would. */
+function browserLikeWebSocket(cookie: string): new (url: string) => globalThis.WebSocket {
+  class WithCookie extends WebSocket {
+    constructor(url: string) {
+      super(url, { headers: { cookie } });
+    }
+  }
+  return WithCookie as unknown as new (url: string) => globalThis.WebSocket;
+}
 
-function clientFor(url: string, onStatus?: (status: 'open' | 'closed', detail: string) => void): WebSocketBridge {
-  const page = new URL(url);
-  return new WebSocketBridge({ url: bridgeUrlFromLocation(page), WebSocket: BrowserLikeWebSocket, onStatus });
+function clientFor(served: Served, onStatus?: (status: 'open' | 'closed', detail: string) => void): WebSocketBridge {
+  const page = new URL(served.origin);
+  return new WebSocketBridge({ url: bridgeUrlFromLocation(page), WebSocket: browserLikeWebSocket(served.cookie), onStatus });
 }
 
 beforeAll(async () => {
@@ -33,13 +41,12 @@ afterAll(async () => {
 });
 
 describe('WebSocketBridge (browser mode client)', () => {
-  it('derives the bridge URL from the page URL, and explains a missing token', () => {
-    expect(bridgeUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:4000', search: '?token=abc-_1' })).toBe('ws://127.0.0.1:4000/bridge?token=abc-_1');
-    expect(() => bridgeUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:4000', search: '' })).toThrow(/opened without its token/);
+  it('derives the bridge URL from the page URL, with no secret in it', () => {
+    expect(bridgeUrlFromLocation({ protocol: 'http:', host: '127.0.0.1:4000' })).toBe('ws://127.0.0.1:4000/bridge');
   });
 
   it('answers every bridge operation over the socket', async () => {
-    const bridge = clientFor(served.url);
+    const bridge = clientFor(served);
     expect(await bridge.getSession()).toMatchObject({ mode: 'live', paused: false });
     expect((await bridge.listJobs()).map((j) => j.label)).toEqual(['com.example.echo']);
     const result = await bridge.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"text":"hi"}', processType: 'app' });
@@ -54,7 +61,7 @@ describe('WebSocketBridge (browser mode client)', () => {
   });
 
   it('rejects a refused call with the server’s code and message', async () => {
-    const bridge = clientFor(served.url);
+    const bridge = clientFor(served);
     const error = await bridge.getMessage(-1).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BridgeCallError);
     expect(error).toMatchObject({ method: 'getMessage', code: 'bad-argument', message: 'getMessage: message id must be a positive integer, got -1' });
@@ -64,7 +71,7 @@ describe('WebSocketBridge (browser mode client)', () => {
 
   it('streams batches and, after the socket drops, resumes from the next seq with no gap or duplicate', async () => {
     const statuses: string[] = [];
-    const bridge = clientFor(served.url, (status) => statuses.push(status));
+    const bridge = clientFor(served, (status) => statuses.push(status));
     const seen: WireEvent[] = [];
     let batches = 0;
     const unsubscribe = bridge.subscribe((batch) => {
@@ -75,14 +82,14 @@ describe('WebSocketBridge (browser mode client)', () => {
     await bridge.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"before":"outage"}', processType: 'app' });
     await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events before the outage');
 
-    // The server goes away and comes back on the same port and token; traffic happens meanwhile.
+    // The server goes away and comes back on the same port, keeping the page's session; traffic happens meanwhile.
     await served.server.close();
     await waitFor(() => statuses.includes('closed'), 'the client to notice the drop');
     await served.host.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"during":"outage"}', processType: 'app' });
-    const again = await startInspectorServer({ host: served.host, rendererDir: tmpdir(), port: served.port, token: served.server.token });
+    const again = await startInspectorServer({ host: served.host, rendererDir: tmpdir(), port: served.port, session: served.cookie.split('=')[1]! });
     try {
       await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events of the outage after the reconnect');
-      const driver = clientFor(served.url);
+      const driver = clientFor(served);
       await driver.sendTestMessage({ service: 'com.example.echo', privileged: false, mode: 'send-with-reply', payload: '{"after":"outage"}', processType: 'app' });
       await waitFor(() => seen.at(-1)?.seq === served.host.stream.lastSeq, 'the events after the reconnect');
       driver.close();

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Broker } from '../broker';
 import { capturesDirectory } from '../capture/data-dir';
 import { BridgeHost } from '../host/bridge-host';
+import { removeStaleScratchDirectories } from '../host/stale-scratch';
 import { journalLiveSession, type LiveJournal } from '../host/live-journal';
 import type { EventStreamOptions } from '../host/event-stream';
 import { startInspectorServer, type InspectorServer } from './inspector-server';
@@ -29,11 +30,16 @@ export interface BrowserModeOptions {
   readonly stream?: EventStreamOptions;
   /** Where the live session is journaled and interrupted journals are found (default: the per-user captures directory). */
   readonly capturesDir?: string;
+  /** How long an unused launch URL stays valid (default 5 minutes). */
+  readonly launchTtlMs?: number;
   readonly log?: (line: string) => void;
 }
 
 export interface BrowserMode {
-  readonly url: string;
+  /** http://127.0.0.1:PORT/ — holds no secret. */
+  readonly origin: string;
+  /** A fresh one-time launch URL for one browser (see InspectorServer.launchUrl). */
+  launchUrl(): string;
   readonly port: number;
   readonly jobsDir: string;
   readonly broker: Broker;
@@ -49,17 +55,19 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
   const broker = await Broker.start({ jobsDir, socketPath: options.socketPath, ...(options.probeSocketPath !== undefined ? { probeSocketPath: options.probeSocketPath } : {}) });
   const log = options.log ?? ((line: string) => console.warn(`xpc-inspector serve: ${line}`));
   const capturesDir = options.capturesDir ?? capturesDirectory();
+  for (const dir of removeStaleScratchDirectories()) log(`removed ${dir}, left by a run that did not stop cleanly`);
   let host: BridgeHost | undefined;
   let journal: LiveJournal | undefined;
   try {
     journal = journalLiveSession(broker, { capturesDir, jobsDir, log });
     host = new BridgeHost({ broker, jobsDir, liveCapture: journal, capturesDir, ...options.stream });
-    const server = await startInspectorServer({ host, rendererDir: options.rendererDir ?? rendererDir(root), port: options.port, hostname: options.hostname, log: options.log });
+    const server = await startInspectorServer({ host, rendererDir: options.rendererDir ?? rendererDir(root), port: options.port, hostname: options.hostname, launchTtlMs: options.launchTtlMs, log: options.log });
     const started = host;
     const liveJournal = journal;
     let closing: Promise<void> | undefined;
     return {
-      url: server.url,
+      origin: server.origin,
+      launchUrl: () => server.launchUrl(),
       port: server.port,
       jobsDir,
       broker,

@@ -21,8 +21,8 @@ let client: TestClient;
 let dir: string;
 let interruptedPath: string;
 
-const origin = (): string => new URL(served.url).origin;
-const token = (): string => new URL(served.url).searchParams.get('token')!;
+const origin = (): string => new URL(served.origin).origin;
+const session = (): { cookie: string } => ({ cookie: served.cookie });
 
 /** The result of a bridge call, or a thrown Error with the host's message. */
 async function call<T>(method: string, params: unknown[] = []): Promise<T> {
@@ -32,7 +32,7 @@ async function call<T>(method: string, params: unknown[] = []): Promise<T> {
 }
 
 async function upload(name: string, body: Buffer | string): Promise<UploadResult> {
-  const response = await fetch(`${origin()}${UPLOAD_PATH}?token=${token()}&name=${encodeURIComponent(name)}`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const response = await fetch(`${origin()}${UPLOAD_PATH}?name=${encodeURIComponent(name)}`, { method: 'POST', headers: session(), body: typeof body === 'string' ? body : new Uint8Array(body) });
   expect(response.status).toBe(200);
   return (await response.json()) as UploadResult;
 }
@@ -50,7 +50,7 @@ async function readAll(session: string): Promise<WireEvent[]> {
 
 async function download(outcome: ExportOutcome): Promise<{ body: Buffer; disposition: string | null; type: string | null }> {
   if (outcome.status !== 'download') throw new Error(`expected a download, got ${outcome.status}`);
-  const response = await fetch(`${origin()}${outcome.url}`);
+  const response = await fetch(`${origin()}${outcome.url}`, { headers: session() });
   expect(response.status).toBe(200);
   return { body: Buffer.from(await response.arrayBuffer()), disposition: response.headers.get('content-disposition'), type: response.headers.get('content-type') };
 }
@@ -71,7 +71,7 @@ beforeAll(async () => {
   interruptedPath = join(captures, 'killed.ndjson');
   writeFileSync(interruptedPath, `${header}\n${lines.join('\n')}\n${lines[0]!.slice(0, 25)}`);
   served = await startTestServer({ jobsDir: join(dir, 'no-jobs'), capturesDir: captures, rendererDir: join(dir, 'no-renderer') });
-  client = await TestClient.connect(bridgeUrl(served.url));
+  client = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
 });
 
 afterAll(async () => {
@@ -151,18 +151,32 @@ describe('opening captures in browser mode', () => {
     expect(sent.map((e) => (e as { summary: string }).summary)).toEqual([expect.stringContaining('ping'), expect.stringContaining('pong')]);
   });
 
-  it('refuses ids it did not hand out, and uploads without the token', async () => {
+  it('refuses ids it did not hand out, and uploads without the session cookie', async () => {
     await expect(call('openCapture', [{ format: 'capture', file: 'file-made-up' }])).rejects.toThrow(/not one this host holds/);
     await expect(call('readCapture', ['capture-999'])).rejects.toThrow(/no opened capture "capture-999"/);
     await expect(call('openInterruptedCapture', ['/etc/passwd'])).rejects.toThrow(/not an interrupted capture/);
-    const response = await fetch(`${origin()}${UPLOAD_PATH}?token=wrong&name=x`, { method: 'POST', body: 'x' });
-    expect(response.status).toBe(401);
-    const foreign = await fetch(`${origin()}${UPLOAD_PATH}?token=${token()}&name=x`, { method: 'POST', body: 'x', headers: { origin: 'http://evil.example' } });
+    expect((await fetch(`${origin()}${UPLOAD_PATH}?name=x`, { method: 'POST', body: 'x' })).status).toBe(401);
+    const wrong = await fetch(`${origin()}${UPLOAD_PATH}?name=x`, { method: 'POST', body: 'x', headers: { cookie: served.cookie.replace(/=.*/, '=wrong') } });
+    expect(wrong.status).toBe(401);
+    const foreign = await fetch(`${origin()}${UPLOAD_PATH}?name=x`, { method: 'POST', body: 'x', headers: { ...session(), origin: 'http://evil.example' } });
     expect(foreign.status).toBe(403);
   });
 });
 
 describe('exports in browser mode', () => {
+  it('hands out download links that hold no session secret and are refused without the session cookie', async () => {
+    const outcome = await call<ExportOutcome>('exportCapture', [{ session: 'live', gzip: false }]);
+    if (outcome.status !== 'download') throw new Error(`expected a download, got ${outcome.status}`);
+    const sessionToken = served.cookie.split('=')[1]!;
+    expect(outcome.url).not.toContain(sessionToken);
+    expect(outcome.url).toMatch(/^\/download\/[\w-]{20,}$/);
+    const anonymous = await fetch(`${origin()}${outcome.url}`);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('xpc-inspector-capture');
+    // Refusing a caller without the cookie does not burn the link for the page that has it.
+    expect((await download(outcome)).body.toString('utf8')).toContain('xpc-inspector-capture');
+  });
+
   it('exports the live capture from its journal as a one-time download that opens again', async () => {
     const outcome = await call<ExportOutcome>('exportCapture', [{ session: 'live', gzip: true }]);
     const { body, disposition, type } = await download(outcome);
@@ -172,7 +186,7 @@ describe('exports in browser mode', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ format: 'xpc-inspector-capture', source: { kind: 'broker' } });
     expect(lines.at(-1)).toMatch(/^\{"end":/);
     // The link works once.
-    const again = await fetch(`${origin()}${(outcome as { url: string }).url}`);
+    const again = await fetch(`${origin()}${(outcome as { url: string }).url}`, { headers: session() });
     expect(again.status).toBe(404);
     const reopened = await call<OpenCaptureResult>('openCapture', [{ format: 'capture', file: (await upload('again.ndjson.gz', body)).file }]);
     expect(reopened.status).toBe('opened');

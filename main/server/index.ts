@@ -3,4 +3,5 @@ export { startBrowserMode, type BrowserMode, type BrowserModeOptions } from './b
 export { contentSecurityPolicy } from './csp';
 export { startInspectorServer, type InspectorServer, type InspectorServerOptions } from './inspector-server';
 export { demoJobsDir, electronMainBundle, findPackageRoot, preloadBundle, rendererDir } from './paths';
-export { headerRefusal, LOOPBACK_HOST, newToken, tokenMatches } from './security';
+export { headerRefusal, LOOPBACK_HOST } from './security';
+export { DEFAULT_LAUNCH_TTL_MS } from './launch-secrets';

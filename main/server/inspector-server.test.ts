@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { BridgeResponse, ServerMessage } from '../../app/bridge/protocol';
 import { MAX_REQUEST_BYTES } from '../../app/bridge/protocol';
 import { startInspectorServer } from './inspector-server';
-import { bridgeUrl, startTestServer, TestClient, upgradeStatus } from './test-server';
+import { bridgeUrl, signIn, startTestServer, TestClient, upgradeStatus } from './test-server';
 
 type Served = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -20,6 +20,7 @@ function fakeRendererBuild(): string {
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>XPC Inspector</title><script type="module" src="./assets/app.js"></script>');
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'assets', 'app.js'), 'console.log("app");');
+  writeFileSync(join(dir, 'assets', 'app.js.map'), '{"version":3,"sources":["../../renderer/src/main.tsx"],"mappings":""}');
   writeFileSync(join(dir, '.secret.json'), '{}');
   return dir;
 }
@@ -30,7 +31,12 @@ interface HttpResult {
   body: string;
 }
 
+/** A request as the signed-in page makes it (with the session cookie) unless `headers` say otherwise. */
 function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResult> {
+  return anonymousGet(port, path, { cookie: served.cookie, ...headers }, method);
+}
+
+function anonymousGet(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, path, method, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
       let body = '';
@@ -70,7 +76,8 @@ describe('browser mode: binding', () => {
       });
       expect(refused, `connecting via ${address}`).toBe(true);
     }
-    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{40,}$/);
+    expect(served.origin).toBe(`http://127.0.0.1:${served.port}/`);
+    expect(served.launchUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/launch\?secret=[\w-]{40,}$/);
   });
 
   it('refuses to bind any other address', async () => {
@@ -81,11 +88,12 @@ describe('browser mode: binding', () => {
 });
 
 describe('browser mode: HTTP', () => {
-  it('serves the page only with the token, with a strict CSP', async () => {
-    const token = new URL(served.url).searchParams.get('token')!;
-    expect((await get(served.port, '/')).status).toBe(401);
-    expect((await get(served.port, '/?token=wrong')).status).toBe(401);
-    const page = await get(served.port, `/?token=${token}`);
+  it('serves the page only with the session cookie, with a strict CSP', async () => {
+    expect((await anonymousGet(served.port, '/')).status).toBe(401);
+    expect((await get(served.port, '/', { cookie: served.cookie.replace(/=.*/, '=wrong') })).status).toBe(401);
+    // The cookie of another port's server is not this one's.
+    expect((await get(served.port, '/', { cookie: served.cookie.replace(/-\d+=/, '-1=') })).status).toBe(401);
+    const page = await get(served.port, '/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>XPC Inspector</title>');
     const csp = String(page.headers['content-security-policy']);
@@ -97,15 +105,20 @@ describe('browser mode: HTTP', () => {
     expect(page.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('serves assets without the token', async () => {
+  it('serves assets and the source map only with the session cookie', async () => {
     const asset = await get(served.port, '/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/^text\/javascript/);
+    expect((await get(served.port, '/assets/app.js.map')).status).toBe(200);
+    for (const path of ['/assets/app.js', '/assets/app.js.map']) {
+      const refused = await anonymousGet(served.port, path);
+      expect(refused.status, path).toBe(401);
+      expect(refused.body).not.toContain('sources');
+    }
   });
 
   it('answers 403 to a Host header that is not this server (DNS rebinding)', async () => {
-    const token = new URL(served.url).searchParams.get('token')!;
-    const result = await get(served.port, `/?token=${token}`, { host: `evil.example:${served.port}` });
+    const result = await get(served.port, '/', { host: `evil.example:${served.port}` });
     expect(result.status).toBe(403);
     expect(result.body).toMatch(/Host header "evil.example:\d+" is not this server/);
     expect((await get(served.port, '/assets/app.js', { host: `127.0.0.1:1` })).status).toBe(403);
@@ -130,29 +143,76 @@ describe('browser mode: HTTP', () => {
   });
 });
 
+describe('browser mode: launch secret and session cookie', () => {
+  const launchPath = (): string => {
+    const url = new URL(served.launchUrl());
+    return `${url.pathname}${url.search}`;
+  };
+
+  it('exchanges a launch secret for an HttpOnly, SameSite=Strict cookie and moves on to a URL without the secret', async () => {
+    const path = launchPath();
+    const launched = await anonymousGet(served.port, path);
+    expect(launched.status).toBe(200);
+    const setCookie = String(launched.headers['set-cookie']);
+    expect(setCookie).toMatch(new RegExp(`^xpci-session-${served.port}=[\\w-]{40,}; Path=/; HttpOnly; SameSite=Strict$`));
+    expect(setCookie).not.toContain(new URL(path, served.origin).searchParams.get('secret')!);
+    expect(launched.body).toContain('<meta http-equiv="refresh" content="0; url=/">');
+    expect(String(launched.headers['content-security-policy'])).toContain("default-src 'none'");
+    const cookie = setCookie.split(';')[0]!;
+    expect((await anonymousGet(served.port, '/', { cookie })).status).toBe(200);
+  });
+
+  it('refuses a launch secret the second time', async () => {
+    const path = launchPath();
+    expect((await anonymousGet(served.port, path)).status).toBe(200);
+    const again = await anonymousGet(served.port, path);
+    expect(again.status).toBe(401);
+    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(again.body).toMatch(/used already or has expired/);
+  });
+
+  it('refuses made-up secrets, and spends none on a foreign Host or a HEAD', async () => {
+    expect((await anonymousGet(served.port, '/launch')).status).toBe(401);
+    expect((await anonymousGet(served.port, '/launch?secret=made-up')).status).toBe(401);
+    const path = launchPath();
+    expect((await anonymousGet(served.port, path, { host: `evil.example:${served.port}` })).status).toBe(403);
+    expect((await anonymousGet(served.port, path, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await anonymousGet(served.port, path, {}, 'HEAD')).status).toBe(405);
+    expect((await anonymousGet(served.port, path)).status).toBe(200);
+  });
+
+  it('gives each launch its own session', async () => {
+    const first = await signIn(served.launchUrl());
+    const second = await signIn(served.launchUrl());
+    expect(first).not.toBe(second);
+    expect((await anonymousGet(served.port, '/', { cookie: first })).status).toBe(200);
+    expect((await anonymousGet(served.port, '/', { cookie: second })).status).toBe(200);
+  });
+});
+
 describe('browser mode: bridge WebSocket', () => {
-  it('refuses a missing or wrong token', async () => {
-    const url = new URL(bridgeUrl(served.url));
-    url.searchParams.delete('token');
-    expect(await upgradeStatus(url.toString())).toBe(401);
-    expect(await upgradeStatus(bridgeUrl(served.url, 'not-the-token'))).toBe(401);
-    expect(await upgradeStatus(bridgeUrl(served.url, new URL(served.url).searchParams.get('token')!.slice(1)))).toBe(401);
+  it('refuses a missing or wrong session cookie', async () => {
+    expect(await upgradeStatus(bridgeUrl(served))).toBe(401);
+    expect(await upgradeStatus(bridgeUrl(served), { cookie: served.cookie.replace(/=.*/, '=not-the-session') })).toBe(401);
+    expect(await upgradeStatus(bridgeUrl(served), { cookie: served.cookie.slice(0, -1) })).toBe(401);
+    // A secret in the URL, as older pages sent, is no way in.
+    expect(await upgradeStatus(`${bridgeUrl(served)}?token=${served.cookie.split('=')[1]!}`)).toBe(401);
   });
 
-  it('refuses a foreign Origin or Host with 403 even with the token', async () => {
-    expect(await upgradeStatus(bridgeUrl(served.url), { origin: 'http://evil.example' })).toBe(403);
-    expect(await upgradeStatus(bridgeUrl(served.url), { host: `attacker.example:${served.port}` })).toBe(403);
+  it('refuses a foreign Origin or Host with 403 even with the session cookie', async () => {
+    expect(await upgradeStatus(bridgeUrl(served), { cookie: served.cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await upgradeStatus(bridgeUrl(served), { cookie: served.cookie, host: `attacker.example:${served.port}` })).toBe(403);
   });
 
-  it('accepts the page origin with the token and answers calls', async () => {
-    const client = await TestClient.connect(bridgeUrl(served.url), { origin: `http://127.0.0.1:${served.port}` });
+  it('accepts the page origin with the session cookie and answers calls', async () => {
+    const client = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie, origin: `http://127.0.0.1:${served.port}` });
     const answer = await client.call('getSession');
     expect(answer).toMatchObject({ result: { mode: 'live', paused: false } });
     client.close();
   });
 
   it('answers malformed requests with an error and keeps serving', async () => {
-    const client = await TestClient.connect(bridgeUrl(served.url));
+    const client = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const errors = async (send: () => Promise<void>): Promise<string> => {
       const before = client.messages.length;
       await send();
@@ -174,18 +234,18 @@ describe('browser mode: bridge WebSocket', () => {
     expect(await errors(() => client.call('sendTestMessage', [{ service: 'x' }]).then(() => undefined))).toMatch(/^bad-argument: sendTestMessage: privileged must be/);
     // Still serving on the same socket, and to new ones.
     expect(await client.call('getSession')).toMatchObject({ result: { mode: 'live' } });
-    const other = await TestClient.connect(bridgeUrl(served.url));
+    const other = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     expect(await other.call('listJobs')).toMatchObject({ result: [] });
     other.close();
     client.close();
   });
 
   it('closes a socket that sends an oversized message (1009) and keeps serving others', async () => {
-    const client = await TestClient.connect(bridgeUrl(served.url));
+    const client = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
     client.socket.send('x'.repeat(MAX_REQUEST_BYTES + 1));
     expect(await closed).toBe(1009);
-    const other = await TestClient.connect(bridgeUrl(served.url));
+    const other = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     expect(await other.call('getSession')).toMatchObject({ result: { mode: 'live' } });
     other.close();
   });

@@ -2,25 +2,13 @@
  * Who may talk to browser mode. The server listens on 127.0.0.1 only; on top of that a request
  * must name this server in its Host header (so a DNS-rebound name is refused), carry an Origin
  * of this server when it carries one at all (so another site's page cannot open the bridge),
- * and, for the page and the bridge, present the random token printed with the URL.
+ * and carry the session cookie a one-time launch secret was exchanged for (launch-secrets.ts,
+ * session-cookie.ts).
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** The only interface browser mode binds to. */
 export const LOOPBACK_HOST = '127.0.0.1';
-
-export function newToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Constant-time comparison, so the token cannot be guessed byte by byte from timings. */
-export function tokenMatches(presented: string | null | undefined, token: string): boolean {
-  if (typeof presented !== 'string') return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export function allowedHosts(port: number): readonly string[] {
   return [`${LOOPBACK_HOST}:${port}`, `localhost:${port}`];

@@ -55,8 +55,8 @@ afterAll(async () => {
 
 describe('streaming over the bridge WebSocket', () => {
   it('holds events while paused and delivers every one, in order, on resume', async () => {
-    const viewer = await TestClient.connect(bridgeUrl(served.url));
-    const driver = await TestClient.connect(bridgeUrl(served.url));
+    const viewer = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
+    const driver = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const subscription = await subscribe(viewer);
     await traffic(driver, 3);
     await waitFor(() => seqsOf(viewer, subscription).length === truth.length, 'the events before the pause');
@@ -77,10 +77,10 @@ describe('streaming over the bridge WebSocket', () => {
   });
 
   it('replays the backlog from fromSeq with no gap and no duplicate, then continues live', async () => {
-    const driver = await TestClient.connect(bridgeUrl(served.url));
+    const driver = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     await traffic(driver, 2);
     const from = truth[Math.floor(truth.length / 2)]!;
-    const late = await TestClient.connect(bridgeUrl(served.url));
+    const late = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const subscription = await subscribe(late, from);
     await waitFor(() => seqsOf(late, subscription).length > 0, 'the replay');
     await traffic(driver, 2);
@@ -93,12 +93,12 @@ describe('streaming over the bridge WebSocket', () => {
   });
 
   it('after clear, a new subscriber gets only what happened since', async () => {
-    const driver = await TestClient.connect(bridgeUrl(served.url));
+    const driver = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     await traffic(driver, 1);
     await driver.call('clear');
     const clearedThrough = truth.at(-1)!;
     await traffic(driver, 1);
-    const fresh = await TestClient.connect(bridgeUrl(served.url));
+    const fresh = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const subscription = await subscribe(fresh);
     await waitFor(() => seqsOf(fresh, subscription).at(-1) === truth.at(-1), 'the events after clear');
     expect(seqsOf(fresh, subscription)).toEqual(truth.filter((seq) => seq > clearedThrough));
@@ -107,12 +107,12 @@ describe('streaming over the bridge WebSocket', () => {
   });
 
   it('stops pushing to a subscription after unsubscribe and after the socket closes', async () => {
-    const viewer = await TestClient.connect(bridgeUrl(served.url));
+    const viewer = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     const subscription = await subscribe(viewer);
     await waitFor(() => viewer.messages.some(isPush), 'the greeting');
     expect(await viewer.call('unsubscribe', [subscription])).toMatchObject({ result: null });
     const before = viewer.messages.filter(isPush).length;
-    const driver = await TestClient.connect(bridgeUrl(served.url));
+    const driver = await TestClient.connect(bridgeUrl(served), { cookie: served.cookie });
     await traffic(driver, 1);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(viewer.messages.filter(isPush).length).toBe(before);

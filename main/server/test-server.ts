@@ -10,11 +10,18 @@ import { decodeBatchFrame } from '../../app/bridge/batch-codec';
 import type { ServerMessage } from '../../app/bridge/protocol';
 import { startBrowserMode, type BrowserMode, type BrowserModeOptions } from './browser-mode';
 
-export async function startTestServer(options: BrowserModeOptions = {}): Promise<BrowserMode & { dispose(): Promise<void> }> {
+export interface TestServer extends BrowserMode {
+  /** `Cookie` header of a session signed in through a launch URL, as a browser would hold it. */
+  readonly cookie: string;
+  dispose(): Promise<void>;
+}
+
+export async function startTestServer(options: BrowserModeOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'xpci-server-'));
   const mode = await startBrowserMode({ socketPath: join(dir, 'broker.sock'), capturesDir: join(dir, 'captures'), log: () => undefined, ...options });
   return {
     ...mode,
+    cookie: await signIn(mode.launchUrl()),
     dispose: async () => {
       await mode.close();
       rmSync(dir, { recursive: true, force: true });
@@ -22,11 +29,17 @@ export async function startTestServer(options: BrowserModeOptions = {}): Promise
   };
 }
 
-/** The bridge WebSocket URL of a served page URL. */
-export function bridgeUrl(pageUrl: string, token?: string): string {
-  const url = new URL(pageUrl);
-  const t = token ?? url.searchParams.get('token') ?? '';
-  return `ws://${url.host}/bridge?token=${encodeURIComponent(t)}`;
+/** Redeems a launch URL like a browser does; resolves with the `Cookie` header it earns. */
+export async function signIn(launchUrl: string): Promise<string> {
+  const response = await fetch(launchUrl, { redirect: 'manual' });
+  const setCookie = response.headers.get('set-cookie');
+  if (response.status !== 200 || setCookie === null) throw new Error(`signing in at ${launchUrl} failed: HTTP ${response.status} ${await response.text()}`);
+  return setCookie.split(';')[0]!;
+}
+
+/** The bridge WebSocket URL of a server. */
+export function bridgeUrl(mode: { readonly origin: string }): string {
+  return `ws://${new URL(mode.origin).host}/bridge`;
 }
 
 /** A connected bridge socket that records every server message. */

@@ -1,7 +1,7 @@
 /**
  * The renderer's only way to its host. In the desktop app the preload has put the bridge on
  * `window.xpcInspector`; in browser mode (`xpc-inspector serve`) there is no preload, and the
- * page talks to the server over a WebSocket whose token comes from its own URL.
+ * page talks to the server over a WebSocket, authenticated by the page's session cookie.
  */
 import type { InspectorBridge } from '../../app/bridge/contract';
 import { bridgeUrlFromLocation, WebSocketBridge } from '../bridge-client';

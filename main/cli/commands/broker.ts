@@ -29,7 +29,7 @@ export function registerBroker(program: Command): void {
     .command('broker')
     .description('run the broker without a UI and write every event as a capture (NDJSON) to a file or stdout')
     .requiredOption('--jobs <dir>', 'directory of launchd job plists to run')
-    .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory)")
+    .option('--socket <path>', "the broker's Unix socket (default: the per-user runtime directory); a missing directory is created 0700, an existing one must be yours and closed to others")
     .option('--capture <file>', 'write the capture to this new file (crash-safe journal); - or none: stdout')
     .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .action(async (options: BrokerCliOptions) => {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { electronMainBundle, findPackageRoot } from '../../server/paths';
 import { ENV_BROWSER, findChromium, findElectronBinary, launchChromiumApp } from '../launchers';
-import { startServing, untilSignalled } from './serve';
+import { offerFreshLaunchUrls, printLaunchUrl, startServing, untilSignalled } from './serve';
 
 interface StartOptions {
   readonly jobs?: string;
@@ -23,7 +23,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('open the inspector: the Electron app, or browser mode when Electron is not installed')
     .option('--jobs <dir>', 'directory of launchd job plists to run (default: the demo jobs)')
-    .option('--socket <path>', "the broker's Unix socket, in browser mode (default: the per-user runtime directory)")
+    .option('--socket <path>', "the broker's Unix socket, in browser mode (default: the per-user runtime directory); a missing directory is created 0700, an existing one must be yours and closed to others")
     .option('--probe-socket <path>', 'also accept native probes (native-probe/, macOS) on this Unix socket')
     .addHelpText('after', `\nIn browser mode the UI opens in Chromium's app mode; set ${ENV_BROWSER} to another browser executable, or to none to only print the URL.`)
     .action(async (options: StartOptions) => {
@@ -60,13 +60,17 @@ async function runBrowserMode(options: StartOptions): Promise<void> {
     const chosen = process.env[ENV_BROWSER];
     const why = chosen === 'none' ? `${ENV_BROWSER}=none` : chosen ? `${ENV_BROWSER}=${chosen} is not an executable` : 'no Chromium found';
     console.log(`Falling back to browser mode; ${why}, so open this URL in a browser:`);
-    console.log(mode.url);
+    printLaunchUrl(mode, '');
+    const stopOffering = offerFreshLaunchUrls(mode);
     await untilSignalled(mode);
+    stopOffering();
     return;
   }
   console.log(`Falling back to browser mode in Chromium's app mode (${chromium}).`);
-  console.log(`The same UI is at ${mode.url}`);
-  const window = launchChromiumApp(chromium, mode.url);
+  // The window gets its own launch secret through a private file, never on its command line.
+  const window = launchChromiumApp(chromium, mode.launchUrl());
+  console.log(`The same UI is at ${mode.origin}${process.stdin.isTTY ? '; press Enter here for a one-time URL for another browser' : ''}`);
+  const stopOffering = offerFreshLaunchUrls(mode);
   const signalled = untilSignalled(mode).then(() => ({ kind: 'signalled' as const }));
   const windowDone = new Promise<{ kind: 'closed' | 'failed'; text: string }>((resolve) => {
     window.on('error', (error) => resolve({ kind: 'failed', text: `Chromium could not start (${error.message})` }));
@@ -74,14 +78,18 @@ async function runBrowserMode(options: StartOptions): Promise<void> {
   });
   const outcome = await Promise.race([signalled, windowDone]);
   if (outcome.kind === 'signalled') {
+    stopOffering();
     window.kill();
     return;
   }
   if (outcome.kind === 'failed') {
-    console.log(`${outcome.text}; still serving at ${mode.url} (Ctrl-C stops)`);
+    console.log(`${outcome.text}; still serving at ${mode.origin} (Ctrl-C stops)`);
+    printLaunchUrl(mode);
     await signalled;
+    stopOffering();
     return;
   }
+  stopOffering();
   console.log(`${outcome.text}; stopping.`);
   await mode.close();
 }
