@@ -18,6 +18,8 @@ const demoEntries = existsSync(demoDir)
 const nodeBundles = [
   { entry: 'main/cli/index.ts', outfile: 'main/cli.mjs', format: 'esm' },
   { entry: 'main/electron/main.ts', outfile: 'main/electron.cjs', format: 'cjs' },
+  // Capture files are read in this worker thread, off the broker's event loop (main/import).
+  { entry: 'main/import/import-worker.ts', outfile: 'main/import-worker.mjs', format: 'esm' },
   { entry: 'preload/index.ts', outfile: 'preload/index.cjs', format: 'cjs', preload: true },
   ...demoEntries.map((entry) => ({ entry, outfile: `demo/${basename(entry, '.ts')}.mjs`, format: 'esm' })),
 ];
@@ -42,6 +44,8 @@ await Promise.all(
         external: ['electron'],
         banner: b.format === 'esm' ? { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } : undefined,
         logLevel: 'warning',
+        // Modules that find their own folder read __dirname in a CommonJS bundle, import.meta only in ESM.
+        logOverride: b.format === 'cjs' ? { 'empty-import-meta': 'silent' } : undefined,
       }),
     ),
 );

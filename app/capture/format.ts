@@ -377,6 +377,9 @@ export function parseEventLine(text: string, options?: ParseEventOptions): Event
 }
 
 function parseEventWith(text: string, validateValues: boolean, interner: StringInterner | undefined): EventResult {
+  // JSON.parse spends microseconds building its error: a file of junk lines must not cost that per line.
+  const first = text.charCodeAt(0);
+  if (first !== 0x7b && first !== 0x20 && first !== 0x09) return { ok: false, message: 'not valid JSON (a capture line is one JSON object, starting with "{")' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

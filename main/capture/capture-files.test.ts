@@ -95,6 +95,17 @@ describe('export → import → export', () => {
         '9,3.000,idle,77,,,,com.example.echo,idle\r\n',
     );
   });
+
+  it('exports CSV in which text a spreadsheet would run as a formula stays text', async () => {
+    const input = file('formula.ndjson');
+    const planted: WireEvent = { seq: 1, t: 1_000_000, kind: 'idle', pid: 5, job: '=HYPERLINK("http://evil.example")' };
+    writeFileSync(input, captureText([planted]));
+    const out = file('formula.csv');
+    await exportCapture({ input, output: out, format: 'csv' });
+    const row = readFileSync(out, 'utf8').split('\r\n')[1]!;
+    expect(row).toContain('"\'=HYPERLINK(""http://evil.example"")"');
+    expect(row).not.toMatch(/(^|,)=/);
+  });
 });
 
 describe('import of bad input', () => {

@@ -15,6 +15,7 @@ import { csvHeader, csvRow } from '../../app/capture/csv';
 import { EVENT_CSV_COLUMNS, eventRow } from '../../app/capture/event-columns';
 import { endLine, headerLine, wireEventLine, type CaptureHeader, type CaptureLineError } from '../../app/capture/format';
 import { CaptureImportError, CaptureReader } from './import';
+import type { ImportLimits } from './import-limits';
 
 /** Text is handed to the writer in chunks of about this many characters. */
 const CHUNK_CHARS = 256 * 1024;
@@ -34,6 +35,8 @@ export interface ExportOptions {
    * is what an interrupted journal ends with, is always skipped.
    */
   readonly keepGood?: boolean;
+  /** Bounds on reading the input (default: importLimits(), the environment's). */
+  readonly limits?: ImportLimits;
 }
 
 export interface ExportResult {
@@ -42,13 +45,15 @@ export interface ExportResult {
   /** Events read from the input and events written. */
   readonly read: number;
   readonly written: number;
+  /** The first bad lines; `errorCount` counts them all. */
   readonly errors: readonly CaptureLineError[];
+  readonly errorCount: number;
   /** The input stopped early (an interrupted journal, a truncated .gz). */
   readonly truncated: boolean;
 }
 
 export async function exportCapture(options: ExportOptions): Promise<ExportResult> {
-  const reader = new CaptureReader(options.input, { strict: !options.keepGood, tolerateTornTail: true });
+  const reader = new CaptureReader(options.input, { strict: !options.keepGood, tolerateTornTail: true, limits: options.limits });
   const batches = reader.batches();
   // The header is read before the output is created, so an unreadable input leaves no file.
   const first = await batches.next();
@@ -74,6 +79,7 @@ export async function exportCapture(options: ExportOptions): Promise<ExportResul
     read: reader.eventCount,
     written,
     errors: reader.errors,
+    errorCount: reader.errorCount,
     truncated: reader.truncated,
   };
 }

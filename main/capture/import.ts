@@ -6,7 +6,8 @@
 import { stat } from 'node:fs/promises';
 import type { WireEvent } from '../../app/bridge/contract';
 import { CaptureDecoder, formatLineError, type CaptureEnd, type CaptureHeader, type CaptureLineError } from '../../app/capture/format';
-import { LineSource } from './read-lines';
+import { formatBytes, formatCount, IMPORT_LIMIT_ENV, importLimits, type ImportLimits } from './import-limits';
+import { LineSource, type SourceLine } from './read-lines';
 
 export interface CaptureReadOptions {
   /** Stop at the first bad line with a CaptureImportError (default false: keep the good lines). */
@@ -18,7 +19,12 @@ export interface CaptureReadOptions {
   readonly tolerateTornTail?: boolean;
   /** Check every `value` tree is valid XPC-JSON (default true). */
   readonly validateValues?: boolean;
+  /** Bounds on lines, bad lines and gzip expansion (default: importLimits(), the environment's). */
+  readonly limits?: ImportLimits;
 }
+
+/** Most lines checked between two batches. */
+const SLICE_LINES = 4096;
 
 export class CaptureImportError extends Error {
   constructor(
@@ -34,7 +40,11 @@ export class CaptureImportError extends Error {
 /** Streams the events of one capture file; the summary fields are final once iteration ends. */
 export class CaptureReader {
   header: CaptureHeader | undefined;
+  /** The first bad lines (limits.maxListedErrors of them); `errorCount` counts them all. */
   readonly errors: CaptureLineError[] = [];
+  errorCount = 0;
+  /** The line of the last bad line (0: none). */
+  lastErrorLine = 0;
   /** The file stopped early: a truncated gzip stream or a torn last line. */
   truncated = false;
   gzip = false;
@@ -44,6 +54,7 @@ export class CaptureReader {
   eventCount = 0;
 
   private readonly decoder: CaptureDecoder;
+  private readonly limits: ImportLimits;
 
   /** The end line, when the capture has one (it was closed cleanly). */
   get end(): CaptureEnd | undefined {
@@ -55,22 +66,33 @@ export class CaptureReader {
     private readonly options: CaptureReadOptions = {},
   ) {
     this.decoder = new CaptureDecoder({ validateValues: options.validateValues ?? true });
+    this.limits = options.limits ?? importLimits();
   }
 
-  /** Events in file order, a batch per chunk read. Throws CaptureImportError for an unreadable file or header. */
+  /** Events in file order, a batch per chunk read (or per slice of one). Throws CaptureImportError for an unreadable file or header. */
   async *batches(): AsyncGenerator<WireEvent[]> {
     await this.checkFile();
-    const source = new LineSource(this.path);
+    const source = new LineSource(this.path, this.limits);
     let lineNumber = 0;
     for await (const lines of source.batches()) {
       this.gzip = source.gzip;
-      const events: WireEvent[] = [];
-      for (const text of lines) this.take(text, ++lineNumber, events, false);
+      let events: WireEvent[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        this.take(lines[i]!, ++lineNumber, events, false);
+        // A chunk of short bad lines takes long to check: a slice at a time lets a reader on the
+        // event loop give other work a turn between slices (the batch may then be empty).
+        if ((i + 1) % SLICE_LINES === 0 && i + 1 < lines.length) {
+          this.lines = lineNumber;
+          yield events;
+          events = [];
+        }
+      }
       this.lines = lineNumber;
       if (events.length) yield events;
     }
     this.gzip = source.gzip;
     const events: WireEvent[] = [];
+    if (source.failure?.kind === 'expansion') throw new CaptureImportError(this.path, 0, source.failure.message);
     if (source.failure) {
       this.truncated = true;
       const message = `${source.failure.message}; the ${lineNumber} complete lines before it were read`;
@@ -78,6 +100,8 @@ export class CaptureReader {
       // A truncated .gz is what a crash while writing one leaves: a torn tail like any other.
       const tolerated = this.options.tolerateTornTail === true && source.failure.kind === 'truncated-gzip';
       this.report({ line: lineNumber + 1, message }, this.options.strict === true && !tolerated);
+    } else if (source.tailOversized) {
+      this.take(source.tail, ++lineNumber, events, false, true);
     } else if (source.tail !== '') {
       // A last line without its newline: fine if it reads, a torn line if it does not.
       this.take(source.tail, ++lineNumber, events, true);
@@ -87,8 +111,12 @@ export class CaptureReader {
     if (events.length) yield events;
   }
 
-  private take(text: string, lineNumber: number, events: WireEvent[], isTail: boolean): void {
-    const decoded = this.decoder.line(text, lineNumber);
+  private take(line: SourceLine, lineNumber: number, events: WireEvent[], isTail: boolean, oversized = false): void {
+    if (typeof line !== 'string' || oversized) {
+      this.oversized(lineNumber);
+      return;
+    }
+    const decoded = this.decoder.line(line, lineNumber);
     switch (decoded.type) {
       case 'header':
         this.header = decoded.header;
@@ -116,9 +144,26 @@ export class CaptureReader {
     }
   }
 
+  /** A line over the limit: its bytes were never read into memory, so it cannot be decoded. */
+  private oversized(lineNumber: number): void {
+    const message = `the line is longer than ${formatBytes(this.limits.maxLineBytes)}, the most a capture line may hold (${IMPORT_LIMIT_ENV.maxLineBytes})`;
+    // Without its header a file is not a capture at all.
+    if (lineNumber === 1) throw new CaptureImportError(this.path, 1, `${message}; a capture starts with its header line`);
+    this.report({ line: lineNumber, message: `${message}; skipped` }, this.options.strict === true);
+  }
+
   private report(error: CaptureLineError, fatal: boolean): void {
-    this.errors.push(error);
+    this.errorCount++;
+    this.lastErrorLine = error.line;
+    if (this.errors.length < this.limits.maxListedErrors) this.errors.push(error);
     if (fatal) throw new CaptureImportError(this.path, error.line, error.message);
+    if (this.errorCount >= this.limits.maxBadLines) {
+      throw new CaptureImportError(
+        this.path,
+        error.line,
+        `${formatCount(this.errorCount)} bad lines so far: this is not a damaged capture; stopped (${IMPORT_LIMIT_ENV.maxBadLines} raises the bound)`,
+      );
+    }
   }
 
   private async checkFile(): Promise<void> {
@@ -137,7 +182,9 @@ export interface CaptureImport {
   readonly file: string;
   readonly header: CaptureHeader;
   readonly events: WireEvent[];
+  /** The first bad lines; `errorCount` counts them all. */
   readonly errors: readonly CaptureLineError[];
+  readonly errorCount: number;
   /** The file stopped early (truncated gzip, torn last line); `events` holds what came before. */
   readonly truncated: boolean;
   /** The end line, when the writer closed the capture cleanly. */
@@ -156,6 +203,7 @@ export async function importCapture(path: string, options?: CaptureReadOptions):
     header: reader.header!,
     events,
     errors: reader.errors,
+    errorCount: reader.errorCount,
     truncated: reader.truncated,
     end: reader.end,
     gzip: reader.gzip,

@@ -54,14 +54,14 @@ export async function sealInterruptedCapture(path: string): Promise<{ events: nu
   const reader = new CaptureReader(path, { validateValues: false });
   for await (const batch of reader.batches()) void batch;
   if (reader.end) throw new Error(`${path} already ends with an end line; it closed cleanly`);
-  const torn = reader.errors.some((e) => e.line === reader.lines) && reader.truncated;
+  const torn = reader.lastErrorLine === reader.lines && reader.truncated;
   const fd = openSync(path, 'r+');
   try {
     const size = fstatSync(fd).size;
     const keep = torn ? lastNewlineEnd(fd, size) : size;
     ftruncateSync(fd, keep);
     // Lines that were rejected still count, as the decoder counts them against the end line.
-    const events = reader.eventCount + reader.errors.filter((e) => e.line > 1 && !(torn && e.line === reader.lines)).length;
+    const events = reader.eventCount + reader.errorCount - (torn ? 1 : 0);
     const text = Buffer.from(`${keep > 0 && !endsWithNewline(fd, keep) ? '\n' : ''}${endLine({ events, lastSeq: reader.lastSeq })}\n`);
     writeSync(fd, text, 0, text.length, keep);
     fsyncSync(fd);

@@ -23,8 +23,9 @@ import { describeFilterError, parseFilter } from '../../app/filter';
 import { captureFilter } from '../capture/event-filter';
 import type { EventPredicate } from '../capture/export';
 import { findInterruptedCaptures, sealInterruptedCapture } from '../capture/interrupted';
-import { checkCaptureFile, CaptureSession, LISTED_LINE_ERRORS } from './capture-session';
-import { descriptionsToCapture } from './description-capture';
+import { importLimits } from '../capture/import-limits';
+import { runImportOffThread } from '../import/off-thread';
+import { CaptureSession, LISTED_LINE_ERRORS } from './capture-session';
 import { captureExportPlan, fileExportPlan, type ExportPlan } from './export-plan';
 import { HeldFiles, type HeldFile } from './held-files';
 import { NO_FILE_ACCESS, type HostFileAccess } from './host-files';
@@ -169,15 +170,16 @@ export class CaptureLibrary {
     let capture = file;
     if (format === 'description') {
       const converted = this.files.hold(this.files.scratchPath('.ndjson'), { fileName: file.fileName, temporary: true });
-      const result = await descriptionsToCapture(file.path, converted.path, file.fileName);
-      if (result.errors.length > 0 && !keepGood) {
+      const job = { input: file.path, output: converted.path, fileName: file.fileName };
+      const result = await runImportOffThread({ kind: 'convert-descriptions', request: job, limits: importLimits() }, file.fileName);
+      if (result.errorCount > 0 && !keepGood) {
         await this.files.release(converted.id);
         return {
           status: 'invalid',
           file: file.id,
           fileName: file.fileName,
           errors: result.errors.slice(0, LISTED_LINE_ERRORS),
-          errorCount: result.errors.length,
+          errorCount: result.errorCount,
           goodEvents: result.messages,
           canKeepGood: result.messages > 0,
         };
@@ -185,7 +187,8 @@ export class CaptureLibrary {
       await this.files.release(file.id);
       capture = converted;
     }
-    const check = await checkCaptureFile(capture);
+    const request = { path: capture.path, fileName: capture.fileName };
+    const check = await runImportOffThread({ kind: 'check-capture', request, limits: importLimits() }, capture.fileName);
     if (check.header === undefined || check.summary === undefined || (check.errorCount > 0 && !keepGood)) {
       return {
         status: 'invalid',

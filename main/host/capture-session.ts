@@ -9,6 +9,7 @@ import type { CaptureHeader, CaptureLineError } from '../../app/capture/format';
 import { describeXpc } from '../../app/xpc/describe';
 import { fromXpcJson } from '../../app/xpc/json';
 import { CaptureImportError, CaptureReader } from '../capture/import';
+import type { ImportLimits } from '../capture/import-limits';
 import type { HeldFile } from './held-files';
 import { MessageIndex } from './message-index';
 
@@ -25,9 +26,9 @@ export interface CaptureCheck {
   readonly summary: CaptureFileSummary | undefined;
 }
 
-/** Reads `file` through, collecting what is wrong with it. */
-export async function checkCaptureFile(file: HeldFile): Promise<CaptureCheck> {
-  const reader = new CaptureReader(file.path, { strict: false });
+/** Reads `file` through, collecting what is wrong with it (run off the event loop: see main/import). */
+export async function checkCaptureFile(file: Pick<HeldFile, 'path' | 'fileName'>, limits?: ImportLimits): Promise<CaptureCheck> {
+  const reader = new CaptureReader(file.path, { strict: false, limits });
   try {
     for await (const batch of reader.batches()) void batch;
   } catch (error) {
@@ -40,13 +41,13 @@ export async function checkCaptureFile(file: HeldFile): Promise<CaptureCheck> {
   return {
     header,
     errors: reader.errors.slice(0, LISTED_LINE_ERRORS),
-    errorCount: reader.errors.length,
+    errorCount: reader.errorCount,
     goodEvents: reader.eventCount,
     summary: {
       fileName: file.fileName,
       sourceKind: header.source.kind,
       events: reader.eventCount,
-      skippedLines: reader.errors.length,
+      skippedLines: reader.errorCount,
       complete: reader.end !== undefined,
       truncated: reader.truncated,
       gzip: reader.gzip,
@@ -119,6 +120,8 @@ export class CaptureSession {
       if (cursor.buffer.length === 0) {
         if (cursor.finished) break;
         const next = await cursor.batches.next();
+        // Pages are read on the event loop that serves the broker: let it take a turn per batch.
+        await new Promise((resolve) => setImmediate(resolve));
         if (next.done) {
           cursor.finished = true;
           break;

@@ -4,7 +4,7 @@
  * Nothing is known of the processes or timing, so the messages come from a process named
  * "description text" (pid 0) at time 0, in the order they appear in the text.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { WireEvent } from '../../app/bridge/contract';
 import { importDescriptions, type DescriptionIssue } from '../../app/capture/description-import';
 import { createCaptureHeader } from '../../app/capture/format';
@@ -12,6 +12,7 @@ import { encodedSize } from '../../app/xpc/codec';
 import { toXpcJson } from '../../app/xpc/json';
 import { summarizeXpc } from '../broker/summary';
 import { writeCaptureFile } from '../capture/export';
+import { DEFAULT_MAX_LISTED_ERRORS } from '../capture/import-limits';
 
 /** Largest description file read (descriptions are pasted text, not captures). */
 export const MAX_DESCRIPTION_BYTES = 64 * 1024 * 1024;
@@ -21,18 +22,21 @@ export const DESCRIBED_PROCESS = 'description text';
 
 export interface DescriptionCapture {
   readonly messages: number;
-  /** Descriptions that could not be read, with their line numbers. */
+  /** The first descriptions that could not be read, with their line numbers; `errorCount` counts them all. */
   readonly errors: readonly DescriptionIssue[];
+  readonly errorCount: number;
 }
 
 /** Reads the descriptions in `input` and writes them as a capture to `output`. */
-export async function descriptionsToCapture(input: string, output: string, fileName: string): Promise<DescriptionCapture> {
+export async function descriptionsToCapture(input: string, output: string, fileName: string, maxListedErrors = DEFAULT_MAX_LISTED_ERRORS): Promise<DescriptionCapture> {
+  // Checked before reading: the file may be a multi-gigabyte upload.
+  const size = (await stat(input)).size;
+  if (size > MAX_DESCRIPTION_BYTES) throw new Error(`${fileName}: ${size} bytes is more description text than XPC Inspector reads (${MAX_DESCRIPTION_BYTES} bytes)`);
   const bytes = await readFile(input);
-  if (bytes.length > MAX_DESCRIPTION_BYTES) throw new Error(`${fileName}: ${bytes.length} bytes is more description text than XPC Inspector reads (${MAX_DESCRIPTION_BYTES} bytes)`);
   const text = bytes.toString('utf8');
   const result = importDescriptions(text);
   if (result.messages.length === 0 && result.errors.length === 0) {
-    return { messages: 0, errors: [{ line: 1, message: 'no XPC description found (expected text like <dictionary: 0x…> { count = …, contents = … })' }] };
+    return { messages: 0, errors: [{ line: 1, message: 'no XPC description found (expected text like <dictionary: 0x…> { count = …, contents = … })' }], errorCount: 1 };
   }
   const service = fileName;
   const events: WireEvent[] = [
@@ -59,5 +63,5 @@ export async function descriptionsToCapture(input: string, output: string, fileN
   });
   const header = createCaptureHeader(Date.now(), { kind: 'description-import', file: fileName });
   await writeCaptureFile(output, header, events);
-  return { messages: result.messages.length, errors: result.errors };
+  return { messages: result.messages.length, errors: result.errors.slice(0, maxListedErrors), errorCount: result.errors.length };
 }

@@ -5,10 +5,10 @@
  * file takes one of these ids.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { createScratchDirectory } from './stale-scratch';
 import { BridgeArgumentError, show } from './validate';
 
 export interface HeldFile {
@@ -31,7 +31,7 @@ export class HeldFiles {
 
   /** A private (0700) directory for temporary files, created on first use. */
   scratchDirectory(): string {
-    this.directory ??= mkdtempSync(join(tmpdir(), 'xpci-files-'));
+    this.directory ??= createScratchDirectory();
     return this.directory;
   }
 

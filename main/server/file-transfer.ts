@@ -1,8 +1,10 @@
 /**
  * Browser mode's file transfers, outside the WebSocket: uploads of files to open (streamed to a
  * private temporary file, never held in memory) and one-time downloads of exports (streamed from
- * disk with Content-Disposition: attachment). Both need the page's token and pass the same
- * Host/Origin checks as every other request (inspector-server.ts).
+ * disk with Content-Disposition: attachment). Both need the session cookie and pass the same
+ * Host/Origin checks as every other request (inspector-server.ts). A download link is a random
+ * id, good once and for DOWNLOAD_TTL_MS; it holds no session secret, and without the cookie it
+ * is refused.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -30,8 +32,6 @@ interface Ticket {
 export class DownloadTickets {
   private readonly tickets = new Map<string, Ticket>();
 
-  constructor(private readonly token: () => string) {}
-
   /** The HostFileAccess of browser mode: no open dialog (the page uploads), exports become downloads. */
   fileAccess(): HostFileAccess {
     return {
@@ -41,7 +41,7 @@ export class DownloadTickets {
         const timer = setTimeout(() => void this.take(id)?.dispose(), DOWNLOAD_TTL_MS);
         timer.unref();
         this.tickets.set(id, { plan, timer });
-        return { status: 'download', url: `${DOWNLOAD_PATH_PREFIX}${id}?token=${encodeURIComponent(this.token())}`, fileName: plan.fileName };
+        return { status: 'download', url: `${DOWNLOAD_PATH_PREFIX}${id}`, fileName: plan.fileName };
       },
     };
   }

@@ -97,6 +97,30 @@ describe('xpc-inspector import', () => {
     expect(reread.events).toHaveLength(299);
   });
 
+  it('lists the first bad lines and counts the rest', async () => {
+    const good = readFileSync(await journalOf('many-bad-src.ndjson', 20), 'utf8');
+    const path = join(dir, 'many-bad.ndjson');
+    writeFileSync(path, `${good}${'oops\n'.repeat(250)}`);
+    const result = await run(['import', path, '--keep-good']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('errors    250\n');
+    expect(result.stdout).toContain('  … and 230 more (--json lists the first 100)');
+  });
+
+  it('stops a gzip bomb at the expansion bound, naming the file; the bounds change with options', async () => {
+    const header = readFileSync(await journalOf('bomb-src.ndjson', 0), 'utf8').split('\n')[0]!;
+    const path = join(dir, 'bomb.ndjson.gz');
+    writeFileSync(path, Buffer.concat([gzipSync(`${header}\n`), gzipSync(Buffer.alloc(64 * 1024 * 1024, 'q'))]));
+    const stopped = await run(['import', path]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stderr).toMatch(/^xpc-inspector: .*bomb\.ndjson\.gz: the gzip data expands more than 200× \(.+ → .+ so far\); stopped \(XPC_INSPECTOR_IMPORT_MAX_EXPANSION raises the bound\)/);
+    const raised = await run(['import', path, '--max-expansion', '100000', '--max-expanded-bytes', '8M']);
+    expect(raised.code).toBe(1);
+    expect(raised.stderr).toMatch(/bomb\.ndjson\.gz: the gzip data expands to more than 8 MiB/);
+    const malformed = await run(['import', path, '--max-expansion', 'lots']);
+    expect(malformed.stderr).toContain('--max-expansion lots: expected a whole number');
+  });
+
   it('prints the summary as JSON with --json', async () => {
     const path = await journalOf('json.ndjson', 100);
     const result = await run(['import', path, '--json']);

@@ -37,6 +37,7 @@ export function registerExport(program: Command): void {
         keepGood: options.keepGood === true,
       });
       for (const error of result.errors) console.error(`${input}: ${formatLineError(error)}${options.keepGood || result.truncated ? ' (skipped)' : ''}`);
+      if (result.errorCount > result.errors.length) console.error(`${input}: … and ${result.errorCount - result.errors.length} more bad lines`);
       console.error(
         `exported ${result.written} of ${result.read} events to ${options.output}` +
           (result.truncated ? ' (the input ended early: it was interrupted or truncated)' : ''),

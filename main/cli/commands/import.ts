@@ -6,14 +6,16 @@
  * `xpc-inspector import --description FILE`: reads the text xpc_copy_description prints (lldb,
  * logs) and prints each message found as XPC-JSON.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { importDescriptions } from '../../../app/capture/description-import';
-import { formatLineError, type CaptureHeader, type CaptureLineError } from '../../../app/capture/format';
-import { CaptureSummary, type CaptureSummaryData } from '../../../app/capture/summary';
+import { formatLineError } from '../../../app/capture/format';
 import { printXpcJson, toXpcJson } from '../../../app/xpc/json';
+import type { CaptureReport } from '../../capture/capture-report';
 import { exportCapture } from '../../capture/export';
-import { CaptureReader } from '../../capture/import';
+import { formatCount, IMPORT_LIMIT_ENV, importLimits, parseLimit, type ImportLimits } from '../../capture/import-limits';
+import { MAX_DESCRIPTION_BYTES } from '../../host/description-capture';
+import { runImportOffThread } from '../../import/off-thread';
 
 interface ImportCliOptions {
   readonly keepGood?: boolean;
@@ -22,9 +24,13 @@ interface ImportCliOptions {
   readonly description?: boolean;
   readonly unsupported: string;
   readonly compact?: boolean;
+  readonly maxLineBytes?: string;
+  readonly maxBadLines?: string;
+  readonly maxExpansion?: string;
+  readonly maxExpandedBytes?: string;
 }
 
-/** Errors listed in the text summary; --json lists them all. */
+/** Errors listed in the text summary; --json lists the first limits.maxListedErrors. */
 const LISTED_ERRORS = 20;
 
 export function registerImport(program: Command): void {
@@ -38,6 +44,10 @@ export function registerImport(program: Command): void {
     .option('--description', 'the file holds xpc_copy_description text (lldb po, logs), not a capture')
     .option('--unsupported <what>', 'with --description: "omit" objects XPC Inspector cannot hold (default) or "error"', 'omit')
     .option('--compact', 'with --description: one message per line')
+    .option('--max-line-bytes <n>', `skip lines longer than this (default 16M; env ${IMPORT_LIMIT_ENV.maxLineBytes})`)
+    .option('--max-bad-lines <n>', `stop after this many bad lines (default 100000; env ${IMPORT_LIMIT_ENV.maxBadLines})`)
+    .option('--max-expansion <ratio>', `stop gzip data that expands more than this (default 200; env ${IMPORT_LIMIT_ENV.maxExpansionRatio})`)
+    .option('--max-expanded-bytes <n>', `stop gzip data that expands past this (default 8G; env ${IMPORT_LIMIT_ENV.maxExpandedBytes})`)
     .action(async (file: string, options: ImportCliOptions) => {
       if (options.description) await importDescriptionFile(file, options);
       else await importCaptureFile(file, options);
@@ -46,43 +56,33 @@ export function registerImport(program: Command): void {
 
 async function importCaptureFile(file: string, options: ImportCliOptions): Promise<void> {
   if (options.output !== undefined && !options.keepGood) throw new Error('-o/--output writes the good events of a damaged capture; use it with --keep-good');
-  const reader = new CaptureReader(file);
-  const summary = new CaptureSummary();
-  for await (const batch of reader.batches()) for (const event of batch) summary.add(event);
-  const data = summary.result();
-  const report = {
-    file,
-    gzip: reader.gzip,
-    header: reader.header!,
-    complete: reader.end !== undefined,
-    truncated: reader.truncated,
-    lines: reader.lines,
-    ...data,
-    errors: reader.errors,
-  };
+  const limits = cliLimits(options);
+  // Read in a worker thread like every other import, under the same bounds.
+  const report = await runImportOffThread({ kind: 'report-capture', request: { path: file }, limits }, file);
   if (options.json) console.log(JSON.stringify(report, null, 2));
   else console.log(textSummary(report));
   if (options.output !== undefined) {
-    const result = await exportCapture({ input: file, output: options.output, keepGood: true });
+    const result = await exportCapture({ input: file, output: options.output, keepGood: true, limits });
     console.error(`wrote ${result.written} good events to ${options.output}`);
   }
-  if (reader.errors.length > 0 && !options.keepGood) {
-    console.error(`xpc-inspector: ${file}: ${reader.errors.length} bad ${reader.errors.length === 1 ? 'line' : 'lines'} (first: ${formatLineError(reader.errors[0]!)}); --keep-good accepts the rest`);
+  if (report.errorCount > 0 && !options.keepGood) {
+    console.error(`xpc-inspector: ${file}: ${formatCount(report.errorCount)} bad ${report.errorCount === 1 ? 'line' : 'lines'} (first: ${formatLineError(report.errors[0]!)}); --keep-good accepts the rest`);
     process.exitCode = 1;
   }
 }
 
-interface Report extends CaptureSummaryData {
-  readonly file: string;
-  readonly gzip: boolean;
-  readonly header: CaptureHeader;
-  readonly complete: boolean;
-  readonly truncated: boolean;
-  readonly lines: number;
-  readonly errors: readonly CaptureLineError[];
+/** The environment's limits, changed by the command's options. */
+function cliLimits(options: ImportCliOptions): ImportLimits {
+  const option = (text: string | undefined, name: string, minimum: number): number | undefined => (text === undefined ? undefined : parseLimit(text, `--${name} ${text}`, minimum));
+  return importLimits(process.env, {
+    maxLineBytes: option(options.maxLineBytes, 'max-line-bytes', 1024),
+    maxBadLines: option(options.maxBadLines, 'max-bad-lines', 1),
+    maxExpansionRatio: option(options.maxExpansion, 'max-expansion', 2),
+    maxExpandedBytes: option(options.maxExpandedBytes, 'max-expanded-bytes', 1024 * 1024),
+  });
 }
 
-function textSummary(r: Report): string {
+function textSummary(r: CaptureReport): string {
   const out: string[] = [];
   const source = Object.entries(r.header.source)
     .filter(([key]) => key !== 'kind')
@@ -111,9 +111,10 @@ function textSummary(r: Report): string {
       out.push(`  ${s.service.padEnd(width)}  ${s.messages} messages, ${s.replies} replies, ${s.errors} errors, ${s.connections} connections`);
     }
   }
-  out.push(`errors    ${r.errors.length}`);
-  for (const error of r.errors.slice(0, LISTED_ERRORS)) out.push(`  ${formatLineError(error)}`);
-  if (r.errors.length > LISTED_ERRORS) out.push(`  … and ${r.errors.length - LISTED_ERRORS} more (--json lists all)`);
+  out.push(`errors    ${r.errorCount}`);
+  const listed = r.errors.slice(0, LISTED_ERRORS);
+  for (const error of listed) out.push(`  ${formatLineError(error)}`);
+  if (r.errorCount > listed.length) out.push(`  … and ${formatCount(r.errorCount - listed.length)} more${r.errors.length > listed.length ? ' (--json lists the first ' + r.errors.length + ')' : ''}`);
   return out.join('\n');
 }
 
@@ -123,6 +124,9 @@ async function importDescriptionFile(file: string, options: ImportCliOptions): P
   }
   let text: string;
   try {
+    // Checked before reading: description text is pasted text, never gigabytes.
+    const size = (await stat(file)).size;
+    if (size > MAX_DESCRIPTION_BYTES) throw new Error(`${size} bytes is more description text than XPC Inspector reads (${MAX_DESCRIPTION_BYTES} bytes)`);
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as Error).message}`);
