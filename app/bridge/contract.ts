@@ -7,15 +7,11 @@
  * trees (app/xpc/json toXpcJson), never as bigint or Map.
  */
 import type { CaptureLineError } from '../capture/format';
-import type { InspectorEvent, JobSummary } from '../events/schema';
+import type { JobSummary } from '../events/schema';
+import type { WireEvent } from '../events/wire-event';
 import type { ModelSnapshot } from '../model/snapshot';
 
-/** An event as it crosses the bridge: `value` fields replaced by their XPC-JSON tree. */
-export type WireEvent = InspectorEvent extends infer E
-  ? E extends { value?: unknown }
-    ? Omit<E, 'value'> & { value?: unknown }
-    : E
-  : never;
+export type { WireEvent } from '../events/wire-event';
 
 export interface EventBatch {
   /** Events in seq order; consecutive batches continue without gaps. */

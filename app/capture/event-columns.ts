@@ -3,7 +3,7 @@
  * identifiers every kind shares (pid, connection, message, service/job) pulled into their own
  * columns and the rest summarised in `detail`.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { CsvColumn } from './csv';
 
 interface EventCells {

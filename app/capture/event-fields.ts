@@ -6,7 +6,7 @@
  * The types below make the compiler check the table against app/events/schema.ts: every field of
  * every kind is listed, no field is invented, and `optional` / `nullable` match the schema.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { EventKind, JobSummary, PeerRequirement, ProcessIdentity } from '../events/schema';
 
 /** What a field holds. Integers are JS numbers that must be safe integers. */

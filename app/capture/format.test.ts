@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import { EVENT_KINDS, type InspectorEvent } from '../events/schema';
 import { toXpcJson } from '../xpc/json';
 import { xpc } from '../xpc/value';

@@ -9,7 +9,7 @@
  * Writing is deterministic (fixed key order, canonical numbers and strings), so a capture that
  * is read and written again comes out byte-identical.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { EventKind, InspectorEvent } from '../events/schema';
 import { fromXpcJson, isXpcJsonTree, toXpcJson, xpcJsonTreeText, XpcJsonError } from '../xpc/json';
 import type { XpcValue } from '../xpc/value';

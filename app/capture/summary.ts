@@ -3,7 +3,7 @@
  * streaming pass): how many events of each kind, which services were used and how, and the seq
  * and time span.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import { EVENT_KINDS, type EventKind } from '../events/schema';
 
 export interface ServiceSummary {

@@ -2,7 +2,7 @@
  * Stamps hand-written events with increasing seq and time, for tests and examples that describe
  * a session step by step: `const s = new EventBuilder(); s.at(5_000).add({kind: 'idle', …})`.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { DistributiveOmit } from '../events/schema';
 
 export type WireEventInput = DistributiveOmit<WireEvent, 'seq' | 't'>;

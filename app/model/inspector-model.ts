@@ -8,7 +8,7 @@
  * session showed. Applying an event is O(1) amortised; nothing here allocates per message row
  * beyond its two strings.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { ModelSnapshot } from './snapshot';
 import type { ConnectionState, ServiceState, TransactionCause } from '../events/schema';
 import {

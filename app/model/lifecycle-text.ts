@@ -2,7 +2,7 @@
  * One-line summaries of non-message events for the timeline's Summary column: what happened,
  * to whom, and the reason when there is one.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import { formatDuration } from './format';
 
 export type NameOf = (pid: number) => string;

@@ -4,7 +4,7 @@
  * outstanding replies as one that saw every event from the start.
  */
 import { describe, expect, test } from 'vitest';
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import { InspectorModel } from './inspector-model';
 import { modelSnapshot, type ModelSnapshot } from './snapshot';
 import { syntheticSession } from './synthetic-session';

@@ -3,7 +3,7 @@
  * replies (or errors), transactions and boosts rise and fall, a service crashes now and then —
  * for load tests and benchmarks of everything that consumes events. Same seed, same events.
  */
-import type { WireEvent } from '../bridge/contract';
+import type { WireEvent } from '../events/wire-event';
 import type { DistributiveOmit, JobSummary, ServiceKind } from '../events/schema';
 
 type WireInput = DistributiveOmit<WireEvent, 'seq' | 't'>;
