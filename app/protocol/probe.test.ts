@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeXpc, encodeXpc } from '../xpc/codec';
-import { xpc } from '../xpc/value';
+import { dictGet, xpc, xpcEquals, type XpcValue } from '../xpc/value';
 import { decodeProbeRecord, encodeProbeRecord, PROBE_RECORDS, type ProbeRecord } from './probe';
 
 const SAMPLES: ProbeRecord[] = [
@@ -51,5 +52,40 @@ describe('probe records', () => {
       ok: false,
       error: "record 'transaction': key 'delta' must be int64 1 or -1, got int64 2",
     });
+  });
+});
+
+describe('probe records carrying the message bytes (bodyBytes)', () => {
+  /** B4: a libxpc Mach message body ('CPX@'); SOURCES.md beside it says where it comes from. */
+  const cpx = new Uint8Array(readFileSync(new URL('../../../shared/interop/xpc-samples/xniff-entry2-testmsg.cpx.bin', import.meta.url)));
+  const sent = (extra: Record<string, XpcValue>) =>
+    xpc.dictionary({ record: xpc.string('message-sent'), t: xpc.int64(1), connection: xpc.uint64(1n), message: xpc.int64(1), expectsReply: xpc.bool(false), sync: xpc.bool(false), ...extra });
+
+  it('decodes a libxpc body into body', () => {
+    const decoded = decodeProbeRecord(sent({ bodyBytes: xpc.data(cpx) }));
+    if (!decoded.ok) throw new Error(decoded.error);
+    const record = decoded.record;
+    expect('bodyBytes' in record).toBe(false);
+    expect(record.record === 'message-sent' && record.body !== undefined && xpcEquals(dictGet(record.body, 'string_key') ?? xpc.null(), xpc.string('hello from xpc'))).toBe(true);
+  });
+
+  it('decodes a RemoteXPC payload into body', () => {
+    const body = xpc.dictionary({ a: xpc.int64(1) });
+    const decoded = decodeProbeRecord(sent({ bodyBytes: xpc.data(encodeXpc(body)) }));
+    expect(decoded.ok && decoded.record.record === 'message-sent' && decoded.record.body !== undefined && xpcEquals(decoded.record.body, body)).toBe(true);
+  });
+
+  it('refuses bytes that do not decode, naming the offset, and a record with both forms', () => {
+    const bad = cpx.slice();
+    bad[0x1b] = 1; // the padding after the NUL of "fd_key"
+    expect(decodeProbeRecord(sent({ bodyBytes: xpc.data(bad) }))).toEqual({
+      ok: false,
+      error: "record 'message-sent': key 'bodyBytes' does not decode: at byte 27: expected zero alignment padding, found 0x0001 (bad-padding)",
+    });
+    expect(decodeProbeRecord(sent({ bodyBytes: xpc.data(cpx), body: xpc.dictionary({}) }))).toEqual({
+      ok: false,
+      error: "record 'message-sent': keys 'body' and 'bodyBytes' exclude each other",
+    });
+    expect(decodeProbeRecord(sent({ bodyBytes: xpc.string('x') }))).toMatchObject({ ok: false });
   });
 });

@@ -14,6 +14,7 @@
  * names a connection for as long as it lives. `message` is the probe's own counter of the
  * messages it saw; `request` in a reply names the message it answers.
  */
+import { decodeXpcAnyContainer } from '../xpc/container';
 import { xpc, type XpcValue } from '../xpc/value';
 import { anyValue, bool, int, oneOf, optional, readFields, str, writeFields, type Field, type FieldSpec, type Fields } from './fields';
 
@@ -38,8 +39,20 @@ const delta: Field<1 | -1> & { readonly optional: false } = {
 const common = { t: int, dropped: optional(int) };
 /** Where the probe could read them: the connection's name and the pid of its peer. */
 const peer = { service: optional(str), peerPid: optional(int) };
-/** A body that could not be serialized is left out, and `bodyError` says why. */
-const body = { body: optional(anyValue), bodyError: optional(str) };
+/** Serialized XPC bytes, carried as data. */
+const serialized: Field<Uint8Array> & { readonly optional: true } = {
+  expected: 'data',
+  optional: true,
+  read: (v) => (v.type === 'data' ? v.value : undefined),
+  write: (b) => xpc.data(b),
+};
+
+/**
+ * A body that could not be serialized is left out, and `bodyError` says why. Instead of `body`, a
+ * probe may send the message's own bytes as `bodyBytes`: a libxpc Mach message body ('CPX@') or a
+ * RemoteXPC payload, which saves it walking the object. decodeProbeRecord decodes them into `body`.
+ */
+const body = { body: optional(anyValue), bodyBytes: serialized, bodyError: optional(str) };
 
 export const PROBE_RECORDS = {
   /** First record on every probe connection. `pid` must be what the kernel reports for the socket. */
@@ -111,7 +124,20 @@ export function decodeProbeRecord(value: XpcValue | undefined): ProbeRecordResul
   if (spec === undefined) return { ok: false, error: `unknown record ${JSON.stringify(name.value)}` };
   const fields = readFields(spec, value);
   if (!fields.ok) return { ok: false, error: `record '${name.value}': ${fields.error}` };
-  return { ok: true, record: { record: name.value, ...fields.value } as ProbeRecord };
+  const decoded = bodyFromBytes(fields.value);
+  if (!decoded.ok) return { ok: false, error: `record '${name.value}': ${decoded.error}` };
+  return { ok: true, record: { record: name.value, ...decoded.fields } as ProbeRecord };
+}
+
+/** Replaces `bodyBytes` by the `body` they decode to; bytes that do not decode refuse the record. */
+function bodyFromBytes(fields: Readonly<Record<string, unknown>>): { ok: true; fields: Readonly<Record<string, unknown>> } | { ok: false; error: string } {
+  const bytes = fields['bodyBytes'];
+  if (!(bytes instanceof Uint8Array)) return { ok: true, fields };
+  if (fields['body'] !== undefined) return { ok: false, error: "keys 'body' and 'bodyBytes' exclude each other" };
+  const decoded = decodeXpcAnyContainer(bytes);
+  if (!decoded.ok) return { ok: false, error: `key 'bodyBytes' does not decode: ${decoded.error.message} (${decoded.error.code})` };
+  const { bodyBytes: _bytes, ...rest } = fields;
+  return { ok: true, fields: { ...rest, body: decoded.value } };
 }
 
 /** The dictionary of a record, "record" first (what probe_record.c writes; for tests and tools). */

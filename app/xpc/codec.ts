@@ -1,11 +1,12 @@
 /**
  * Apple's XPC serialization format (the bytes libxpc puts in a message, and RemoteXPC puts in
  * a frame body): encoder, total decoder and exact size computation. docs/wire-format.md has the
- * byte layouts.
+ * byte layouts. The encoder writes RemoteXPC payloads; the decoder also reads libxpc's Mach
+ * message bodies (decodeXpcAs, XpcContainer; app/xpc/container.ts picks one by magic).
  *
  * All integers are little-endian and every object starts on a 4-byte boundary:
  *
- *   payload    = u32 magic 0x42133742, u32 version 5, object
+ *   payload    = u32 magic 0x42133742 (libxpc: 0x40585043), u32 version 5, object
  *   object     = u32 type code, body
  *   cstring    = u32 length (bytes + the NUL), UTF-8 bytes, NUL, zero padding to 4
  *   container  = u32 byte count of what follows, u32 entry count, entries
@@ -26,9 +27,21 @@ import { appendJsonPath } from './json-syntax';
 import { INT64_MAX, INT64_MIN, UINT64_MAX, xpc, type XpcType, type XpcValue } from './value';
 
 export const XPC_PAYLOAD_MAGIC = 0x42133742;
+/** The magic libxpc writes in front of the body of its Mach messages ('CPX@' as bytes on disk). */
+export const LIBXPC_MESSAGE_MAGIC = 0x40585043;
 export const XPC_PAYLOAD_VERSION = 5;
 /** Magic and version in front of the root object. */
 export const XPC_PAYLOAD_HEADER_SIZE = 8;
+/**
+ * Which serialization wraps the root object. Both have the same version and object layout;
+ * they differ in the magic, in what may follow the root object, and in the fd body:
+ *   remotexpc  magic 0x42133742; nothing may follow the root; fd carries its path (ours)
+ *   libxpc     magic 0x40585043 ('CPX@'); zero bytes may follow the root, because libxpc pads an
+ *              out-of-line region to the page size; fd is the bare type code, since the
+ *              descriptor travels as a Mach port right (decoded as an fd with an empty path)
+ */
+export type XpcContainer = 'remotexpc' | 'libxpc';
+
 /** The one key of an error object's dictionary body. */
 export const XPC_ERROR_DESCRIPTION_KEY = 'XPCErrorDescription';
 
@@ -125,7 +138,7 @@ export type XpcDecodeErrorCode =
   | 'out-of-range'
   /** An error object without an XPCErrorDescription string. */
   | 'bad-error'
-  /** Bytes left over after the root object. */
+  /** Bytes left over after the root object (in a libxpc body: a non-zero byte after it). */
   | 'trailing-bytes';
 
 /** Why bytes are not a valid XPC payload, and the byte offset where that was found. */
@@ -537,6 +550,20 @@ export function decodeXpcLocating(bytes: Uint8Array, key: string | undefined, li
   }
 }
 
+/**
+ * decodeXpc for either serialization: `container` says which magic is expected and which fd
+ * body and trailing bytes are allowed (see XpcContainer). Total like decodeXpc.
+ */
+export function decodeXpcAs(bytes: Uint8Array, container: XpcContainer, limits?: Partial<DecodeLimits>): DecodeResult {
+  const resolved = resolveLimits(limits);
+  try {
+    return { ok: true, value: decodeWith(new PayloadReader(bytes, resolved, undefined, container), bytes, resolved, container) };
+  } catch (error) {
+    if (error instanceof XpcDecodeError) return { ok: false, error };
+    throw error;
+  }
+}
+
 /** Like decodeXpc, but throws the XpcDecodeError. */
 export function decodeXpcOrThrow(bytes: Uint8Array, limits?: Partial<DecodeLimits>): XpcValue {
   return decodePayload(bytes, resolveLimits(limits));
@@ -563,17 +590,30 @@ function decodePayload(bytes: Uint8Array, limits: DecodeLimits): XpcValue {
   return decodeWith(new PayloadReader(bytes, limits), bytes, limits);
 }
 
-function decodeWith(reader: PayloadReader, bytes: Uint8Array, limits: DecodeLimits): XpcValue {
+function decodeWith(reader: PayloadReader, bytes: Uint8Array, limits: DecodeLimits, container: XpcContainer = 'remotexpc'): XpcValue {
   if (bytes.length > limits.maxBytes) {
     throw new XpcDecodeError('too-large', limits.maxBytes, `payload of ${bytes.length} bytes exceeds the limit of ${limits.maxBytes} bytes`);
   }
   reader.need(4, 'the payload magic');
   const magic = reader.u32();
-  if (magic !== XPC_PAYLOAD_MAGIC) throw new XpcDecodeError('bad-magic', 0, `expected payload magic ${hex(XPC_PAYLOAD_MAGIC)}, found ${hex(magic)}`);
+  const expected = container === 'libxpc' ? LIBXPC_MESSAGE_MAGIC : XPC_PAYLOAD_MAGIC;
+  if (magic !== expected) {
+    const what = container === 'libxpc' ? 'libxpc message magic' : 'payload magic';
+    throw new XpcDecodeError('bad-magic', 0, `expected ${what} ${hex(expected)}, found ${hex(magic)}`);
+  }
   reader.need(4, 'the payload version');
   const version = reader.u32();
   if (version !== XPC_PAYLOAD_VERSION) throw new XpcDecodeError('bad-version', 4, `expected payload version ${XPC_PAYLOAD_VERSION}, found ${version}`);
   const value = reader.value(0);
+  if (container === 'libxpc') {
+    // libxpc pads an out-of-line region to whole pages: zeros after the root are that padding.
+    for (let i = reader.pos; i < bytes.length; i++) {
+      if (bytes[i] !== 0) {
+        throw new XpcDecodeError('trailing-bytes', i, `expected only zero padding after the root object (which ends at byte ${reader.pos}), found ${hex(bytes[i]!)}`);
+      }
+    }
+    return value;
+  }
   if (reader.pos !== bytes.length) {
     throw new XpcDecodeError('trailing-bytes', reader.pos, `expected the end of the payload after the root object, found ${bytes.length - reader.pos} more bytes`);
   }
@@ -614,6 +654,7 @@ class PayloadReader {
     private readonly limits: DecodeLimits,
     /** A root dictionary key whose object's extent to record. */
     private readonly locate?: string,
+    private readonly container: XpcContainer = 'remotexpc',
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.end = bytes.length;
@@ -693,6 +734,8 @@ class PayloadReader {
       case T_STRING:
         return { type: 'string', value: this.cString('string') };
       case T_FD:
+        // libxpc sends the descriptor as a port right and writes no body: the path is unknown.
+        if (this.container === 'libxpc') return { type: 'fd', path: '' };
         return { type: 'fd', path: this.cString('fd path') };
       case T_ENDPOINT:
         return { type: 'endpoint', service: this.cString('endpoint service name') };

@@ -50,6 +50,7 @@ export interface XpcUuid {
 /**
  * A file descriptor. Real XPC moves a port right; here the descriptor is identified by the
  * path it was opened from, and the receiving side opens that path (read-only) on access.
+ * An fd read from a libxpc message body has an empty path: those bytes do not name the file.
  */
 export interface XpcFd {
   readonly type: 'fd';

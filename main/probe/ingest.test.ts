@@ -5,7 +5,7 @@
  * names and latencies measured by the probe. Malformed records close only their own connection.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,14 @@ import type { EventOfKind, InspectorEvent } from '../../app/events/schema';
 import { decodeProbeRecord, encodeProbeRecord, PROBE_RECORD_VERSION, type ProbeRecord } from '../../app/protocol/probe';
 import { decodeXpc } from '../../app/xpc/codec';
 import { encodeFrame, encodeMessageFrame, FrameDecoder, FRAME_HEADER_SIZE } from '../../app/xpc/frame';
+import { decodeLibxpcMessage } from '../../app/xpc/container';
 import { xpc, xpcEquals } from '../../app/xpc/value';
 import { cBuild, findCompiler, hexToBytes, type CBuild } from '../../native-probe/test/compile';
 import { waitFor } from '../transport/test-helpers';
 import { Broker } from '../broker';
+
+/** B4: a libxpc Mach message body ('CPX@'); ../shared/interop/xpc-samples/SOURCES.md says where it comes from. */
+const LIBXPC_BODY = new Uint8Array(readFileSync(new URL('../../../shared/interop/xpc-samples/xniff-entry2-testmsg.cpx.bin', import.meta.url)));
 
 const cc = findCompiler();
 if (cc === undefined) console.warn('probe ingest tests skipped: no C compiler found ($CC, cc, gcc or clang) to build the probe test program');
@@ -79,6 +83,30 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
     expect(broker.probeSocketPath).toBe(join(dir, 'run', 'p.sock'));
     expect(statSync(join(dir, 'run')).mode & 0o777).toBe(0o700);
     expect(statSync(join(dir, 'run', 'p.sock')).mode & 0o777).toBe(0o600);
+  });
+
+  it('accepts a body sent as the libxpc message bytes (bodyBytes), shown and stored like any other', async () => {
+    const socket: Socket = connect(broker.probeSocketPath!);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    try {
+      socket.write(encodeMessageFrame(encodeProbeRecord({ record: 'hello', t: 0, version: PROBE_RECORD_VERSION, pid: process.pid, executable: '/bin/test' }), 1n));
+      const record = { record: xpc.string('message-sent'), t: xpc.int64(1), connection: xpc.uint64(CONN_HANDLE), message: xpc.int64(1), service: xpc.string(SERVICE) };
+      socket.write(encodeMessageFrame(xpc.dictionary({ ...record, expectsReply: xpc.bool(false), sync: xpc.bool(false), bodyBytes: xpc.data(LIBXPC_BODY) }), 2n));
+      await waitFor(() => ofKind(events, 'message-sent').some((e) => e.fromPid === process.pid), 'the message-sent event');
+      const sent = ofKind(events, 'message-sent').find((e) => e.fromPid === process.pid)!;
+      const expected = decodeLibxpcMessage(LIBXPC_BODY);
+      if (!expected.ok) throw expected.error;
+      expect(xpcEquals(sent.value!, expected.value)).toBe(true);
+      expect(sent.summary).toContain('hello from xpc');
+      // Stored as a RemoteXPC frame like the probe's other messages.
+      const stored = decodeXpc(broker.messageBytes(sent.message)!.subarray(FRAME_HEADER_SIZE));
+      expect(stored.ok && xpcEquals(stored.value, expected.value)).toBe(true);
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('turns a real probe session into the broker events, with kernel pids, service names and latency', async () => {
@@ -267,6 +295,11 @@ describe.skipIf(cc === undefined)('probe ingest', () => {
           'a record missing a key',
           concat(first, encodeMessageFrame(xpc.dictionary({ record: xpc.string('message-sent'), t: xpc.int64(1), connection: xpc.uint64(1) }), 2n)),
           new RegExp(`malformed probe record #2 \\(frame at stream offset ${first.length}\\) from pid \\d+: record 'message-sent': key 'message' is missing`),
+        ],
+        [
+          'body bytes that do not decode',
+          concat(first, frame({ record: 'message-sent', t: 1, connection: 1n, message: 1, expectsReply: false, sync: false, bodyBytes: LIBXPC_BODY.subarray(0, 40) }, 2n)),
+          /record #2 .*key 'bodyBytes' does not decode: at byte 12: expected the dictionary body .*\(truncated\)/,
         ],
         ['an unknown record', concat(first, encodeMessageFrame(xpc.dictionary({ record: xpc.string('gossip'), t: xpc.int64(1) }), 2n)), /record #2 .*unknown record "gossip"/],
         ['a body that is not a dictionary', encodeMessageFrame(xpc.array([]), 1n), /record #1 \(frame at stream offset 0\).*the frame body is array/],
