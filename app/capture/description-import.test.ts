@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeXpc } from '../xpc/describe';
@@ -277,11 +279,12 @@ describe('description import: errors', () => {
     expect(result.messages.map((m) => [m.line, printXpcJson(m.value, { indent: 0 })])).toEqual([[8, '9']]);
   });
 
-  it('reports an int64 outside its range and a truncated dictionary at the line where they are', () => {
+  it('reports an int64 outside its range at its line, and closes a dictionary cut before its } with a warning', () => {
     const big = importDescriptions('x\n<int64: 0x1>: 9223372036854775808');
     expect(big.errors).toEqual([{ line: 2, message: 'int64 9223372036854775808 is outside the int64 range -9223372036854775808 … 9223372036854775807' }]);
-    const cut = importDescriptions('<dictionary: 0x1> { count = 1, transaction: 0, voucher = 0x0, contents =\n\t"a" => <bool: 0x2>: true\n');
-    expect(cut.errors).toEqual([{ line: 3, message: 'expected a quoted key or } in the dictionary that starts at line 1, found the end of the text' }]);
+    const cut = only('<dictionary: 0x1> { count = 1, transaction: 0, voucher = 0x0, contents =\n\t"a" => <bool: 0x2>: true\n');
+    expectSame(cut.value, xpc.dictionary([['a', xpc.bool(true)]]));
+    expect(cut.warnings).toEqual(['line 1: the dictionary that starts at line 1 has no closing }; closed after line 2']);
   });
 
   it('adds the lldb setting to use when lldb cut the printed string short', () => {
@@ -295,5 +298,186 @@ describe('description import: errors', () => {
     expectSame(parseDescription('reply: <bool: 0x1>: true'), xpc.bool(true));
     expect(() => parseDescription('no xpc here')).toThrow(DescriptionSyntaxError);
     expect(() => parseDescription('<bool: 0x1>: true\n<bool: 0x1>: false')).toThrow('line 2: expected one description, found 2');
+  });
+});
+
+/** The public samples kept beside the repository (../shared/interop/xpc-samples, see SOURCES.md there). */
+function interopSample(name: string): string {
+  return readFileSync(fileURLToPath(new URL(`../../../shared/interop/xpc-samples/${name}`, import.meta.url)), 'utf8');
+}
+
+function keysOf(value: XpcValue): string[] {
+  return value.type === 'dictionary' ? [...value.entries.keys()] : [];
+}
+
+describe('description import: pasted texts (interop samples)', () => {
+  it('T9: imports entries pasted without their dictionary head as one dictionary, with a warning', () => {
+    const { value, warnings } = only(interopSample('launchk-launchd-reply-fragment.desc.txt'));
+    expect(keysOf(value)).toEqual([
+      'EnableTransactions',
+      'Sockets',
+      'LimitLoadToSessionType',
+      'Label',
+      'OnDemand',
+      'LastExitStatus',
+      'PID',
+      'Program',
+      'ProgramArguments',
+    ]);
+    const entries = value.type === 'dictionary' ? value.entries : new Map<string, XpcValue>();
+    expectSame(entries.get('EnableTransactions'), xpc.bool(true));
+    expectSame(entries.get('Sockets'), xpc.dictionary([['Listeners', xpc.array([xpc.fd('')])]]));
+    expectSame(entries.get('Label'), xpc.string('com.apple.usbmuxd'));
+    expectSame(entries.get('PID'), xpc.int64(165));
+    expectSame(entries.get('LastExitStatus'), xpc.int64(0));
+    const program = '/System/Library/PrivateFrameworks/MobileDevice.framework/Versions/A/Resources/usbmuxd';
+    expectSame(entries.get('ProgramArguments'), xpc.array([xpc.string(program), xpc.string('-launchd')]));
+    expect(warnings).toEqual([
+      'line 1: dictionary entries without their "<dictionary: 0x…> { … contents =" head (a pasted fragment?); imported as one dictionary',
+      'line 4: fd shows "(invalid path)"; imported as an fd with an empty path',
+    ]);
+  });
+
+  it("T10: imports lldb's printf of a dictionary that lost its final } as the 5-entry dictionary, with a warning", () => {
+    const result = importDescriptions(interopSample('launchk-printf-dumpstate.desc.txt'));
+    expect(result.errors).toEqual([]);
+    expect(result.messages).toHaveLength(1);
+    const [message] = result.messages;
+    expect(message!.line).toBe(2);
+    expect(keysOf(message!.value)).toEqual(['subsystem', 'handle', 'shmem', 'routine', 'type']);
+    expectSame(
+      message!.value,
+      xpc.dictionary([
+        ['subsystem', xpc.uint64(3)],
+        ['handle', xpc.uint64(0)],
+        ['shmem', xpc.shmem(20971520)],
+        ['routine', xpc.uint64(834)],
+        ['type', xpc.uint64(1)],
+      ]),
+    );
+    expect(message!.warnings).toEqual([{ line: 2, message: 'the dictionary that starts at line 2 has no closing }; closed after line 7' }]);
+  });
+});
+
+describe('description import: cut and pasted texts', () => {
+  const complete = [
+    '<dictionary: 0x3> { count = 1, transaction: 0, voucher = 0x0, contents =',
+    '\t"ok" => <string: 0x4> { length = 2, contents = "ok" }',
+    '}',
+  ];
+
+  it('ends a description cut in the middle of a string at its own record: the next description still imports', () => {
+    const text = [
+      '<dictionary: 0x1> { count = 2, transaction: 0, voucher = 0x0, contents =',
+      '\t"first" => <int64: 0x5>: 1',
+      '\t"name" => <string: 0x2> { length = 40, contents = "com.apple.so',
+      ...complete,
+    ].join('\n');
+    const result = importDescriptions(text);
+    expect(result.errors).toEqual([{ line: 3, message: 'string at line 3 is cut off: it has no closing " } before the description ends' }]);
+    expect(result.messages.map((m) => m.line)).toEqual([4]);
+    expectSame(result.messages[0]!.value, xpc.dictionary([['ok', xpc.string('ok')]]));
+    expect(result.messages[0]!.warnings).toEqual([]);
+  });
+
+  it('does the same when each description is a log line of its own, and after lldb lines', () => {
+    const text = [
+      '2024-01-02 03:04:05.678 proc[123:456] reply: <dictionary: 0x1> { count = 1, transaction: 0, voucher = 0x0, contents =',
+      '\t"name" => <string: 0x2> { length = 40, contents = "com.apple.so',
+      `2024-01-02 03:04:05.679 proc[123:456] reply: ${complete[0]}`,
+      ...complete.slice(1),
+      '(lldb) po $x1',
+      '<string: 0x9> { length = 5, contents = "hello',
+      '(int) $0 = 42',
+      '<bool: 0x7>: true',
+    ].join('\n');
+    const result = importDescriptions(text);
+    expect(result.errors.map((e) => e.line)).toEqual([2, 7]);
+    expect(result.messages.map((m) => m.line)).toEqual([3, 9]);
+    expectSame(result.messages[0]!.value, xpc.dictionary([['ok', xpc.string('ok')]]));
+    expectSame(result.messages[1]!.value, xpc.bool(true));
+  });
+
+  it('closes nested containers that lost their braces where the record ends, one warning each', () => {
+    const text = [
+      '<dictionary: 0x1> { count = 1, transaction: 0, voucher = 0x0, contents =',
+      '\t"list" => <array: 0x2> { count = 1, capacity = 1, contents =',
+      '\t\t0: <int64: 0x3>: 7',
+      '(int) $0 = 200',
+      ...complete,
+    ].join('\n');
+    const result = importDescriptions(text);
+    expect(result.errors).toEqual([]);
+    expect(result.messages.map((m) => m.line)).toEqual([1, 5]);
+    expectSame(result.messages[0]!.value, xpc.dictionary([['list', xpc.array([xpc.int64(7)])]]));
+    expect(result.messages[0]!.warnings).toEqual([
+      { line: 2, message: 'the array that starts at line 2 has no closing }; closed after line 3' },
+      { line: 1, message: 'the dictionary that starts at line 1 has no closing }; closed after line 3' },
+    ]);
+  });
+
+  it('imports array items pasted without their head as one array, with a warning', () => {
+    const { value, warnings } = only('\t0: <int64: 0x1>: 1\n\t1: <string: 0x2> { length = 1, contents = "a" }\n}');
+    expectSame(value, xpc.array([xpc.int64(1), xpc.string('a')]));
+    expect(warnings).toEqual(['line 1: array entries without their "<array: 0x…> { … contents =" head (a pasted fragment?); imported as one array']);
+  });
+
+  it('skips log prefixes of common formats, also when every line of a description carries one', () => {
+    const prefixes = [
+      '2024-01-02 03:04:05.678 proc[123:456] ',
+      '2024-01-02 03:04:05.678901-0800 0x1a2b     Default     0x0                  123    0    proc: (libxpc.dylib) [com.apple.xpc:connection] ',
+      '2024-01-02 03:04:05.678 Df proc[123:4567] [com.example:ipc] ',
+      'Jan  2 03:04:05 my-mac proc[123] <Notice>: ',
+      'iPhone mobileassetd[83] <Notice>: ',
+      '2024-01-02T03:04:05Z ',
+    ];
+    const value = xpc.dictionary([['k', xpc.array([xpc.int64(1), xpc.string('x')])]]);
+    for (const prefix of prefixes) {
+      const lines = describeXpc(value).split('\n');
+      const everyLine = lines.map((l) => prefix + l).join('\n');
+      const firstLine = [prefix + lines[0], ...lines.slice(1)].join('\n');
+      for (const text of [everyLine, firstLine]) {
+        const result = importDescriptions(`${prefix}starting\n${text}\n${prefix}done`);
+        expect(result.errors, prefix).toEqual([]);
+        expect(result.messages, prefix).toHaveLength(1);
+        expectSame(result.messages[0]!.value, value);
+        expect(result.messages[0]!.warnings, prefix).toEqual([]);
+      }
+    }
+  });
+
+  it('reads back descriptions of any values pasted together with log prefixes and lldb lines (property)', () => {
+    const noise = fc.record({
+      before: fc.constantFrom('', '(lldb) po reply\n', '2024-01-02 03:04:05.678 proc[123:456] unrelated line\n', '(lldb) p printf("%s", desc)\n'),
+      prefix: fc.constantFrom(
+        { text: '', logger: false },
+        { text: '2024-01-02 03:04:05.678 proc[123:456] ', logger: true },
+        { text: 'Jan  2 03:04:05 host proc[123]: ', logger: true },
+        { text: 'received: ', logger: false },
+      ),
+      everyLine: fc.boolean(),
+      after: fc.constantFrom('', '\n(int) $0 = 328', '\n(unsigned long) $1 = 12', '\n2024-01-02 03:04:05.679 proc[123:456] done', '\n'),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(xpcValueArbitrary, noise), { minLength: 1, maxLength: 4 }), (pasted) => {
+        const text = pasted
+          .map(([value, n]) => {
+            const lines = describeXpc(value, { maxDataBytes: 1 << 16 }).split('\n');
+            // Only a logger's prefix is repeated on every line; plain text goes before the first.
+            const repeat = n.everyLine && n.prefix.logger;
+            const body = lines.map((l, i) => (i === 0 || repeat ? n.prefix.text + l : l)).join('\n');
+            return `${n.before}${body}${n.after}`;
+          })
+          .join('\n');
+        const result = importDescriptions(text);
+        if (result.errors.length) throw new Error(`${JSON.stringify(result.errors)}\n${text}`);
+        expect(result.messages).toHaveLength(pasted.length);
+        result.messages.forEach((m, i) => {
+          expectSame(m.value, describable(pasted[i]![0]));
+          expect(m.warnings).toEqual([]);
+        });
+      }),
+      { numRuns: 300 },
+    );
   });
 });

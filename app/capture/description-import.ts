@@ -17,11 +17,17 @@
  *  - dates in ctime form with a time zone abbreviation (`Sat Dec 09 15:09:56 2017 PST (approx)`),
  *    to the second — libxpc prints no fraction;
  *  - objects the value model cannot hold (connections, mach rights, pipes …): left out with a
- *    warning, or rejected with `unsupported: 'error'`.
+ *    warning, or rejected with `unsupported: 'error'`;
+ *  - pasted damage: each description is read only up to the end of its record (see
+ *    description-records.ts), so one cut in a string is reported alone; containers missing their
+ *    `}` are closed where the record ends, and entries pasted without their container's head are
+ *    one container — both with a warning;
+ *  - log prefixes on any line and lldb's command and result lines (see log-prefix.ts).
  * Errors and warnings carry the line number of the input.
  */
 import { parseRfc3339 } from '../xpc/rfc3339';
 import { INT64_MAX, INT64_MIN, UINT64_MAX, uuidFromString, xpc, type XpcValue } from '../xpc/value';
+import { RecordBounds } from './description-records';
 import { SourceText } from './description-text';
 
 export interface DescriptionIssue {
@@ -64,47 +70,38 @@ export class DescriptionSyntaxError extends Error {
 /** Every description in `text`, in order; unreadable ones are reported and skipped. */
 export function importDescriptions(text: string, options?: DescriptionImportOptions): DescriptionImportResult {
   const source = SourceText.from(text);
+  const src = source.text;
+  const records = RecordBounds.of(source, TOP_LEVEL_HEAD, (lineStart, start) => isEntryHead(src, lineStart, start) || looksLikeEntry(src.slice(lineStart, start)));
   const messages: ImportedDescription[] = [];
   const errors: DescriptionIssue[] = [];
-  const src = source.text;
   let position = 0;
-  let recovering = false;
-  let lastEnd = 0;
   while (position < src.length) {
     TOP_LEVEL_HEAD.lastIndex = position;
     const found = TOP_LEVEL_HEAD.exec(src);
     if (!found) break;
-    const start = found.index;
-    if (recovering) {
-      // After an error, entries of the broken message ("k" => <…>, 3: <…>) are not messages of their
-      // own; a blank line or a head that is not an entry ends the broken message.
-      if (/\n[ \t]*\r?\n/.test(src.slice(lastEnd, start)) || !isEntryHead(src, source.lineStartOf(start), start)) recovering = false;
-      else {
-        position = source.lineEndOf(start) + 1;
-        continue;
-      }
-    }
-    const parser = new DescriptionParser(source, options);
+    const head = found.index;
+    const lineStart = source.lineStartOf(head);
+    const fragment = fragmentKind(src.slice(Math.max(lineStart, position), head));
+    const start = fragment ? firstNonSpace(src, Math.max(lineStart, position)) : head;
+    const end = records.endOf(start);
+    const parser = new DescriptionParser(source, end, options);
     try {
-      const value = parser.topLevel(start);
+      const value = fragment ? parser.fragment(start, fragment) : parser.topLevel(start);
       const line = source.lineOf(start);
       if (value === undefined) {
         errors.push(...parser.warnings.map((w) => ({ line: w.line, message: w.message })));
       } else {
         messages.push({ line, endLine: source.lineOf(Math.max(start, parser.position - 1)), value, warnings: parser.warnings });
       }
-      position = parser.position;
-      lastEnd = position;
+      position = Math.max(parser.position, head + 1);
     } catch (error) {
       if (!(error instanceof DescriptionSyntaxError)) throw error;
       const hint = source.wasTruncatedByLldb(source.lineOf(start))
-        ? ' (lldb cut this string short; run `settings set target.max-string-summary-length 100000` and print it again)'
+        ? ` (lldb cut this string short; ${LLDB_LONGER_STRINGS})`
         : '';
       errors.push({ line: error.line, message: `${error.reason}${hint}` });
-      recovering = true;
-      const failedAt = Math.max(parser.position, start);
-      position = source.lineEndOf(failedAt) + 1;
-      lastEnd = position;
+      // The rest of a broken record (its other entries) is no message of its own.
+      position = end;
     }
   }
   return { messages, errors };
@@ -123,6 +120,8 @@ export function parseDescription(text: string, options?: DescriptionImportOption
   }
   return result.messages[0]!.value;
 }
+
+const LLDB_LONGER_STRINGS = 'run `settings set target.max-string-summary-length 100000` and print it again';
 
 // ---- the grammar ----------------------------------------------------------------------------------
 
@@ -154,6 +153,24 @@ function isEntryHead(src: string, lineStart: number, start: number): boolean {
   return /=>\s*$/.test(before) || /^\s*\d+:\s*$/.test(before);
 }
 
+/** A line that starts like an entry (`"key"`, `3:`) or a closing brace belongs to the description above it, even when malformed. */
+function looksLikeEntry(before: string): boolean {
+  return /^[ \t]*(?:["}]|\d+:)/.test(before);
+}
+
+/** Which container a line of entries belongs to when it starts with `"key" =>` or `3:` (a pasted fragment). */
+function fragmentKind(before: string): 'dictionary' | 'array' | undefined {
+  if (/^[ \t]*".*=>[ \t]*$/.test(before)) return 'dictionary';
+  if (/^[ \t]*\d+:[ \t]*$/.test(before)) return 'array';
+  return undefined;
+}
+
+function firstNonSpace(src: string, from: number): number {
+  let i = from;
+  while (src[i] === ' ' || src[i] === '\t') i++;
+  return i;
+}
+
 /** Minutes east of UTC for the abbreviations macOS prints; CST is taken as US Central. */
 const TIME_ZONES: Readonly<Record<string, number>> = {
   UTC: 0, GMT: 0, UT: 0, Z: 0, WET: 0, WEST: 60, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120,
@@ -178,9 +195,11 @@ class DescriptionParser {
 
   constructor(
     private readonly source: SourceText,
+    /** End of the record: the text after it belongs to other descriptions. */
+    end: number,
     options: DescriptionImportOptions | undefined,
   ) {
-    this.src = source.text;
+    this.src = source.text.slice(0, end);
     this.unsupported = options?.unsupported ?? 'omit';
     this.zones = { ...TIME_ZONES, ...options?.timeZoneOffsets };
   }
@@ -195,6 +214,17 @@ class DescriptionParser {
       if (this.src[this.position] === '>') this.position++;
     }
     return value === OMITTED ? undefined : value;
+  }
+
+  /**
+   * Entries pasted without their container's head (`"key" => <…>` or `3: <…>` lines): one
+   * container, with a warning. A `}` after them is the missing head's closing brace.
+   */
+  fragment(start: number, kind: 'dictionary' | 'array'): XpcValue {
+    this.position = start;
+    const opening = kind === 'dictionary' ? '<dictionary: 0x…> { … contents =' : '<array: 0x…> { … contents =';
+    this.warn(start, `${kind} entries without their "${opening}" head (a pasted fragment?); imported as one ${kind}`);
+    return kind === 'dictionary' ? xpc.dictionary(this.dictionaryEntries(start, 'dictionary', false)) : xpc.array(this.arrayItems(start, false).items);
   }
 
   private value(): Parsed {
@@ -249,8 +279,15 @@ class DescriptionParser {
 
   private dictionaryBody(at: number, what: string): Map<string, XpcValue> {
     const header = this.containerHeader(at, what);
+    const listed = { count: 0 };
+    const entries = this.dictionaryEntries(at, what, true, listed);
+    this.checkCount(header.get('count'), listed.count, what, at);
+    return entries;
+  }
+
+  /** Entries up to the closing } (or, when it is missing, up to the end of the record). */
+  private dictionaryEntries(at: number, what: string, warnUnclosed: boolean, listed = { count: 0 }): Map<string, XpcValue> {
     const entries = new Map<string, XpcValue>();
-    let listed = 0;
     for (;;) {
       this.skipSpace();
       const c = this.src[this.position];
@@ -258,6 +295,7 @@ class DescriptionParser {
         this.position++;
         break;
       }
+      if (c !== '"' && this.endsUnclosed(at, what, warnUnclosed)) break;
       if (c !== '"') {
         return this.fail(`expected a quoted key or } in the ${what} that starts at line ${this.lineOf(at)}, found ${this.found()}`);
       }
@@ -266,14 +304,30 @@ class DescriptionParser {
       this.skipSpace();
       this.expect('=>', `after key ${JSON.stringify(key)}`);
       const item = this.value();
-      listed++;
+      listed.count++;
       if (item === OMITTED) continue;
       if (entries.has(key)) this.fail(`duplicate key ${JSON.stringify(key)} in the ${what} that starts at line ${this.lineOf(at)}`, keyAt);
       if (key.includes('\0')) this.fail(`key ${JSON.stringify(key)} contains NUL`, keyAt);
       entries.set(key, item);
     }
-    this.checkCount(header.get('count'), listed, what, at);
     return entries;
+  }
+
+  /**
+   * A container whose entries stop without its } — the record ends, or a line starts with
+   * something that is no entry (lldb's `(int) $0 = 328` after `p printf(…)`) — is closed there,
+   * with a warning. Anything else out of place inside a line is an error.
+   */
+  private endsUnclosed(at: number, what: string, warn: boolean): boolean {
+    const atEnd = this.position >= this.src.length;
+    if (!atEnd && this.src.slice(this.source.lineStartOf(this.position), this.position).trim() !== '') return false;
+    if (warn) {
+      let last = this.position - 1;
+      while (last > at && /\s/.test(this.src[last]!)) last--;
+      const hint = this.source.wasTruncatedByLldb(this.lineOf(at)) ? ` (lldb cut the printed string short; ${LLDB_LONGER_STRINGS})` : '';
+      this.warn(at, `the ${what} that starts at line ${this.lineOf(at)} has no closing }; closed after line ${this.lineOf(last)}${hint}`);
+    }
+    return true;
   }
 
   private errorObject(at: number): XpcValue {
@@ -288,6 +342,13 @@ class DescriptionParser {
 
   private arrayBody(at: number): XpcValue {
     const header = this.containerHeader(at, 'array');
+    const { items, listed } = this.arrayItems(at, true);
+    this.checkCount(header.get('count'), listed, 'array', at);
+    return xpc.array(items);
+  }
+
+  /** Items up to the closing } (or, when it is missing, up to the end of the record). */
+  private arrayItems(at: number, warnUnclosed: boolean): { items: XpcValue[]; listed: number } {
     const items: XpcValue[] = [];
     let listed = 0;
     for (;;) {
@@ -296,6 +357,7 @@ class DescriptionParser {
         this.position++;
         break;
       }
+      if (!/\d/.test(this.src[this.position] ?? '') && this.endsUnclosed(at, 'array', warnUnclosed)) break;
       const indexAt = this.position;
       const index = /\d+/y;
       index.lastIndex = indexAt;
@@ -309,8 +371,7 @@ class DescriptionParser {
       listed++;
       if (item !== OMITTED) items.push(item);
     }
-    this.checkCount(header.get('count'), listed, 'array', at);
-    return xpc.array(items);
+    return { items, listed };
   }
 
   /** `{ count = N, transaction: 0, voucher = 0x0, contents =` → the named fields. */
@@ -348,7 +409,7 @@ class DescriptionParser {
   /** A dictionary key: "…" up to the quote before `=>` on the same line. */
   private key(): string {
     const open = this.position;
-    const lineEnd = this.source.lineEndOf(open);
+    const lineEnd = this.lineEndOf(open);
     const close = /"[ \t]*=>/g;
     close.lastIndex = open + 1;
     for (let m = close.exec(this.src); m && m.index < lineEnd; m = close.exec(this.src)) {
@@ -394,7 +455,7 @@ class DescriptionParser {
       const close = /"[ \t]*\}/g;
       close.lastIndex = open;
       const m = close.exec(this.src);
-      if (!m) return this.fail(`string at line ${this.lineOf(at)} has no closing " }`, at);
+      if (!m) return this.fail(`string at line ${this.lineOf(at)} is cut off: it has no closing " } before the description ends`, at);
       const text = this.src.slice(open, m.index);
       this.warn(at, `string says length = ${length} but shows ${utf8Length(text)} bytes (cut short or redacted in the log?); imported as shown`);
       chosen = { text, end: m.index + 1 };
@@ -517,7 +578,7 @@ class DescriptionParser {
       this.position += 5;
       bytes = new Uint8Array();
       // Older libxpc prints no closing brace after (nil): only a brace on the same line is ours.
-      const lineEnd = this.source.lineEndOf(this.position);
+      const lineEnd = this.lineEndOf(this.position);
       const rest = /^[ \t]*\}/.exec(this.src.slice(this.position, lineEnd));
       if (rest) this.position += rest[0].length;
     } else {
@@ -550,7 +611,7 @@ class DescriptionParser {
   private fd(at: number): string {
     this.skipSpace();
     this.expect('{', 'to open the fd');
-    const lineEnd = this.source.lineEndOf(this.position);
+    const lineEnd = this.lineEndOf(this.position);
     const pathAt = this.src.indexOf('path = ', this.position);
     const firstClose = this.src.indexOf('}', this.position);
     if (pathAt < 0 || pathAt > lineEnd || (firstClose >= 0 && firstClose < pathAt)) {
@@ -566,7 +627,13 @@ class DescriptionParser {
     const stop = m && m.index <= lineEnd ? m.index : this.src.indexOf(' }', start);
     if (stop < 0) return this.fail('fd has no closing " }"', at);
     this.position = stop + 2;
-    return decodeEscapes(this.src.slice(start, stop));
+    const path = this.src.slice(start, stop);
+    // libxpc's text for a descriptor it could not resolve (closed, or a socket): no path to keep.
+    if (path === '(invalid path)') {
+      this.warn(at, 'fd shows "(invalid path)"; imported as an fd with an empty path');
+      return '';
+    }
+    return decodeEscapes(path);
   }
 
   /** `: 16384 bytes (1 page)`. */
@@ -599,7 +666,7 @@ class DescriptionParser {
   private unsupportedObject(type: string, at: number): Parsed {
     this.skipSpace();
     if (this.src[this.position] === '{') this.position = this.closingBrace(this.position + 1) + 1;
-    else if (this.src[this.position] === ':') this.position = this.source.lineEndOf(this.position);
+    else if (this.src[this.position] === ':') this.position = this.lineEndOf(this.position);
     const message = `a <${type}> object cannot be held by an XPC Inspector value`;
     if (this.unsupported === 'error') return this.fail(message, at);
     this.warn(at, `${message}; left out`);
@@ -663,9 +730,14 @@ class DescriptionParser {
 
   private found(): string {
     if (this.position >= this.src.length) return 'the end of the text';
-    const lineEnd = this.source.lineEndOf(this.position);
+    const lineEnd = this.lineEndOf(this.position);
     const rest = this.src.slice(this.position, Math.min(lineEnd, this.position + 30));
     return rest === '' ? 'the end of the line' : JSON.stringify(rest + (lineEnd > this.position + 30 ? '…' : ''));
+  }
+
+  /** End of the line holding `position`, within this record. */
+  private lineEndOf(position: number): number {
+    return Math.min(this.source.lineEndOf(position), this.src.length);
   }
 
   private lineOf(position: number): number {

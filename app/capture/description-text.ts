@@ -2,24 +2,31 @@
  * The text around pasted XPC descriptions: where each line starts, which line of the user's
  * original text a position came from, and lldb's C-string form of a description
  * (`(char *) $0 = 0x… "<dictionary: 0x…> { count = 1, …\n\t\"k\" => …"`), which is unescaped
- * back into the text xpc_copy_description printed before it is parsed.
+ * back into the text xpc_copy_description printed before it is parsed. Log prefixes are cut off
+ * the lines and lldb's own lines (commands, `(int) $0 = 328`) are blanked, so the parser only
+ * sees what xpc_copy_description printed; such lines are remembered as the starts of records.
  */
+import { classifyLine, continuesDescription } from './log-prefix';
 
 /** Text to parse plus the map from its positions to lines of the original input. */
 export class SourceText {
   private readonly lineStarts: number[];
   private readonly originLines: number[];
   private readonly truncatedLines: ReadonlySet<number>;
+  /** Starts of the parse lines that begin a new log record or are lldb's own lines. */
+  readonly noiseBoundaries: readonly number[];
 
   private constructor(
     readonly text: string,
     lineStarts: number[],
     originLines: number[],
     truncatedLines: ReadonlySet<number>,
+    noiseBoundaries: number[],
   ) {
     this.lineStarts = lineStarts;
     this.originLines = originLines;
     this.truncatedLines = truncatedLines;
+    this.noiseBoundaries = noiseBoundaries;
   }
 
   /** Prepares `input`: lldb `(char *) $N = 0x… "…"` lines are replaced by the text they quote. */
@@ -28,16 +35,28 @@ export class SourceText {
     const lineStarts: number[] = [];
     const originLines: number[] = [];
     const truncated = new Set<number>();
+    const boundaries: number[] = [];
     let offset = 0;
     const lines = input.split('\n');
     lines.forEach((rawLine, index) => {
       const lineNumber = index + 1;
       const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
       const quoted = LLDB_CSTRING.exec(line);
-      const pieces = quoted ? unescapeC(quoted[2]!).split('\n') : [line];
+      let pieces: string[];
       if (quoted) {
+        pieces = unescapeC(quoted[2]!).split('\n');
         pieces[0] = quoted[1]! + pieces[0]!;
         if (quoted[3]) truncated.add(lineNumber);
+      } else {
+        const noise = classifyLine(line);
+        if (noise.kind === 'lldb') {
+          pieces = [''];
+          boundaries.push(offset);
+        } else if (noise.kind === 'log') {
+          pieces = [noise.rest];
+          // A logger that prefixes every line of a message goes on with the same description.
+          if (!continuesDescription(noise.rest)) boundaries.push(offset);
+        } else pieces = [line];
       }
       for (const piece of pieces) {
         lineStarts.push(offset);
@@ -46,7 +65,7 @@ export class SourceText {
         offset += piece.length + 1;
       }
     });
-    return new SourceText(parts.join('\n'), lineStarts, originLines, truncated);
+    return new SourceText(parts.join('\n'), lineStarts, originLines, truncated, boundaries);
   }
 
   /** The original line number (1-based) of a position in `text`. */
