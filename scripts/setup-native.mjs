@@ -13,6 +13,9 @@
  *   libBlocksRuntime.so), for the Linux build of the same C code. Installed with apt-get when
  *   running as root; otherwise the command is printed. macOS has blocks in its SDK and libSystem.
  *
+ * - bpylist2 from PyPI (pinned): the independent NSKeyedArchiver implementation that
+ *   app/nsxpc/python-crosscheck.test.ts compares the app's unarchiver with.
+ *
  * Usage: node scripts/setup-native.mjs
  */
 import { spawnSync } from 'node:child_process';
@@ -75,33 +78,58 @@ function ensureZig() {
   if (run(PYTHON, ['--version']).missing) {
     throw new SetupError(`${PYTHON} is not on the PATH; Zig comes from PyPI as \`${install}\` (on Debian/Ubuntu first: apt-get install -y python3 python3-pip)`);
   }
-  if (run(PYTHON, ['-m', 'pip', '--version']).ok === false) {
-    throw new SetupError(`pip is missing (\`${PYTHON} -m pip\` does not run); install it (Debian/Ubuntu: apt-get install -y python3-pip), then run \`${install}\``);
-  }
   say(
     before.version === undefined
       ? `zig (python3 -m ziglang) is missing (${before.why}); installing ziglang==${ZIG_VERSION}`
       : `zig ${before.version} found, ${ZIG_VERSION} wanted; installing ziglang==${ZIG_VERSION}`,
   );
-  const attempts = [[], ['--user'], ['--break-system-packages']];
+  pipInstall(`ziglang==${ZIG_VERSION}`, () => {
+    const after = zigVersion();
+    return after.version === ZIG_VERSION ? undefined : `\`python3 -m ziglang version\` gives ${after.version ?? after.why}`;
+  });
+}
+
+/**
+ * `pip install SPEC`, then with `--user`, then with `--break-system-packages` when pip refuses the
+ * previous form; `problem()` says what is still wrong after an install pip reported done.
+ */
+function pipInstall(spec, problem) {
+  const install = `${PYTHON} -m pip install ${spec}`;
+  if (run(PYTHON, ['-m', 'pip', '--version']).ok === false) {
+    throw new SetupError(`pip is missing (\`${PYTHON} -m pip\` does not run); install it (Debian/Ubuntu: apt-get install -y python3-pip), then run \`${install}\``);
+  }
   const failures = [];
-  for (const extra of attempts) {
-    const args = ['-m', 'pip', 'install', '--disable-pip-version-check', ...extra, `ziglang==${ZIG_VERSION}`];
+  for (const extra of [[], ['--user'], ['--break-system-packages']]) {
+    const args = ['-m', 'pip', 'install', '--disable-pip-version-check', ...extra, spec];
     say(`running: ${PYTHON} ${args.join(' ')}`);
     const result = run(PYTHON, args, { env: { ...process.env, PIP_NO_INPUT: '1' } });
     if (result.ok) {
-      const after = zigVersion();
-      if (after.version === ZIG_VERSION) {
-        say(`zig ${ZIG_VERSION} installed${extra.length > 0 ? ` (pip ${extra.join(' ')})` : ''}`);
+      const left = problem();
+      if (left === undefined) {
+        say(`${spec} installed${extra.length > 0 ? ` (pip ${extra.join(' ')})` : ''}`);
         return;
       }
-      failures.push(`pip ${extra.join(' ') || '(plain)'} succeeded, yet \`python3 -m ziglang version\` gives ${after.version ?? after.why}`);
+      failures.push(`pip ${extra.join(' ') || '(plain)'} succeeded, yet ${left}`);
     } else {
       failures.push(`pip ${extra.join(' ') || '(plain)'}: ${lastLines(result.stderr || result.stdout) || `exit status ${result.status}`}`);
     }
     say(`  did not work: ${failures[failures.length - 1]}`);
   }
-  throw new SetupError(`could not install Zig ${ZIG_VERSION} from PyPI (\`${install}\`):\n  ${failures.join('\n  ')}`);
+  throw new SetupError(`could not install ${spec} from PyPI (\`${install}\`):\n  ${failures.join('\n  ')}`);
+}
+
+/* ---- bpylist2: the independent NSKeyedArchiver reader app/nsxpc's cross-check compares with ---- */
+
+const BPYLIST2 = 'bpylist2==4.1.1';
+
+function ensureBpylist2() {
+  const importable = () => (run(PYTHON, ['-c', 'import bpylist2']).ok ? undefined : '`import bpylist2` fails');
+  if (importable() === undefined) {
+    say(`${BPYLIST2}: present`);
+    return;
+  }
+  say(`bpylist2 is missing; installing ${BPYLIST2}`);
+  pipInstall(BPYLIST2, importable);
 }
 
 /* ---- the Blocks runtime (Linux) -------------------------------------------------------------- */
@@ -159,6 +187,7 @@ function ensureBlocksRuntime() {
 try {
   ensureZig();
   ensureBlocksRuntime();
+  ensureBpylist2();
 } catch (error) {
   if (!(error instanceof SetupError)) throw error;
   console.error(`setup-native: FAILED: ${error.message}`);
